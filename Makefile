@@ -1,0 +1,53 @@
+# Two commands matter: `make synth` and `make test`. Everything else is a building block.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# jsii needs Node >= 22; the pinned `node` npm package brings one without touching the system.
+export JSII_NODE := $(CURDIR)/node_modules/.bin/node
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: install synth test lint typecheck unit bench cdk-synth clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt constructs/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e ./constructs
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## Write every blueprint to dist/<blueprint>.template.json plus dist/manifest.json.
+synth: install
+	$(PY) app.py
+
+## Every test and gate: lint, format, types, then pytest (templates, nag, cfn-lint, moto deploys, handlers).
+test: install lint typecheck unit
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck:
+	$(VENV)/bin/mypy
+
+unit:
+	@$(VENV)/bin/pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; fi; \
+	exit $$status
+
+## Synth timing against a one-bucket app (see README, "Performance").
+bench: install
+	$(PY) benchmarks/synth_benchmark.py
+
+## The same synthesis through the pinned CDK CLI (cdk.out/).
+cdk-synth: install
+	cdk synth --quiet
+
+clean:
+	rm -rf cdk.out dist .mypy_cache .ruff_cache .pytest_cache

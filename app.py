@@ -1,0 +1,12 @@
+#!/usr/bin/env python3
+"""Synthesize every blueprint in the catalogue (or ``-c blueprint=<name>``) and write them to dist/."""
+
+from pathlib import Path
+
+from blueprints.dist import write_dist
+from blueprints.synthesis import build, create_app, select_blueprints
+
+app = create_app()
+selected = select_blueprints(app.node.try_get_context("blueprint"))
+build(app, selected)
+write_dist(app.synth(), selected, Path(__file__).resolve().parent / "dist")

@@ -1,0 +1,65 @@
+"""Write synthesized templates to ``dist/`` with a manifest the publishing CLI and admins read."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import cx_api
+from stacks.smus import RESERVED_PARAMETERS
+
+from .catalogue import Blueprint
+
+MANIFEST = "manifest.json"
+
+
+def template_file(blueprint_name: str) -> str:
+    """``<name>.template.json``."""
+    return f"{blueprint_name}.template.json"
+
+
+def write_dist(assembly: cx_api.CloudAssembly, blueprints: Sequence[Blueprint], out_dir: Path) -> Path:
+    """Replace ``out_dir`` with one template per blueprint and ``manifest.json``; return the manifest path."""
+    shutil.rmtree(out_dir, ignore_errors=True)
+    out_dir.mkdir(parents=True)
+    entries = []
+    for blueprint in blueprints:
+        artifact = assembly.get_stack_by_name(blueprint.name)
+        target = out_dir / template_file(blueprint.name)
+        shutil.copyfile(artifact.template_full_path, target)
+        entries.append(_manifest_entry(blueprint, artifact.template, target))
+    manifest = out_dir / MANIFEST
+    manifest.write_text(json.dumps({"blueprints": entries}, indent=2) + "\n")
+    return manifest
+
+
+def user_parameters(template: dict[str, Any]) -> list[dict[str, Any]]:
+    """The template's non-reserved parameters in DataZone's ``CustomParameter`` shape."""
+    return [
+        {
+            "keyName": name,
+            "fieldType": "STRING",
+            "description": spec.get("Description", ""),
+            **({"defaultValue": str(spec["Default"])} if "Default" in spec else {}),
+            "isEditable": True,
+            "isOptional": "Default" in spec,
+        }
+        for name, spec in template.get("Parameters", {}).items()
+        if name not in RESERVED_PARAMETERS
+    ]
+
+
+def _manifest_entry(blueprint: Blueprint, template: dict[str, Any], path: Path) -> dict[str, Any]:
+    return {
+        "name": blueprint.name,
+        "description": blueprint.description,
+        "templateFile": path.name,
+        "sizeBytes": path.stat().st_size,
+        "resourceCount": len(template.get("Resources", {})),
+        "deploymentMode": blueprint.deployment_mode,
+        "deploymentOrder": blueprint.deployment_order,
+        "userParameters": user_parameters(template),
+    }

@@ -1,0 +1,173 @@
+"""The single sandbox bucket, its access-log bucket, and prefix-scoped access to the layout."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from aws_cdk import Aws, RemovalPolicy, Token
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct, IConstruct
+
+from . import layout, nag
+from .errors import Problems
+from .grants import PolicyTarget, attach
+from .lifecycle import LifecycleDays
+
+READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging")
+WRITE_ACTIONS = ("s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload")
+DELETE_ACTIONS = ("s3:DeleteObject",)
+"""Deleting adds a delete marker in a versioned bucket; nobody is granted ``s3:DeleteObjectVersion``."""
+ACCESS_LOG_PREFIX = "sandbox-bucket/"
+
+
+class SandboxBucket(Construct):
+    """One versioned, KMS-encrypted, TLS-only, retained bucket that holds the whole sandbox layout.
+
+    Object events go to EventBridge from the bucket itself (no custom resource). Access is granted per layout
+    prefix with ``grant_read``, ``grant_write`` and ``grant_read_write``; nothing here grants the whole bucket.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        encryption_key: kms.IKey,
+        lifecycle: LifecycleDays | None = None,
+    ) -> None:
+        """:param encryption_key: customer-managed key for default encryption (required).
+        :param lifecycle: lifecycle timings. Default: ``LifecycleDays()``.
+        """
+        super().__init__(scope, construct_id)
+        self._key = encryption_key
+        days = lifecycle or LifecycleDays()
+        self.access_log_bucket = self._build_access_log_bucket(days)
+        """Receives the server access logs of ``bucket`` (SSE-S3: S3 cannot deliver logs to SSE-KMS buckets)."""
+        self.bucket = self._build_bucket(days)
+        """The sandbox bucket."""
+
+    def grant_read(self, prefix: str, target: PolicyTarget) -> None:
+        """Let ``target`` list and read objects under ``prefix`` (decrypting through S3 only)."""
+        self._grant(prefix, target, READ_ACTIONS, list_objects=True, key_actions=("kms:Decrypt",))
+
+    def grant_write(self, prefix: str, target: PolicyTarget) -> None:
+        """Let ``target`` put objects under ``prefix`` (encrypting through S3 only), without reading them."""
+        self._grant(prefix, target, WRITE_ACTIONS, list_objects=False, key_actions=("kms:Decrypt", "kms:GenerateDataKey"))
+
+    def grant_read_write(self, prefix: str, target: PolicyTarget) -> None:
+        """Let ``target`` list, read, write and delete (add delete markers to) objects under ``prefix``."""
+        self._grant(
+            prefix,
+            target,
+            READ_ACTIONS + WRITE_ACTIONS + DELETE_ACTIONS,
+            list_objects=True,
+            key_actions=("kms:Decrypt", "kms:GenerateDataKey"),
+        )
+
+    def _grant(
+        self,
+        prefix: str,
+        target: PolicyTarget,
+        object_actions: tuple[str, ...],
+        *,
+        list_objects: bool,
+        key_actions: tuple[str, ...],
+    ) -> None:
+        self._check_prefix(prefix)
+        objects = f"{self.bucket.bucket_arn}/{prefix}*"
+        statements = [
+            iam.PolicyStatement(actions=list(object_actions), resources=[objects]),
+            iam.PolicyStatement(
+                actions=list(key_actions),
+                resources=[self._key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"s3.{Aws.REGION}.amazonaws.com"}},
+            ),
+        ]
+        if list_objects:
+            statements.append(
+                iam.PolicyStatement(
+                    actions=["s3:ListBucket"],
+                    resources=[self.bucket.bucket_arn],
+                    conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+                )
+            )
+        attach(target, *statements)
+        nag.acknowledge(
+            cast(IConstruct, target),
+            f"Object access is scoped to the sandbox layout prefix '{prefix}'; object keys below it are not known.",
+            nag.wildcard_resource_finding(self, objects),
+        )
+
+    @staticmethod
+    def _check_prefix(prefix: str) -> None:
+        if Token.is_unresolved(prefix):
+            return
+        problem = layout.prefix_problem(prefix)
+        if problem:
+            problems = Problems("SandboxBucket grant")
+            problems.add("prefix", prefix, problem)
+            problems.raise_if_any()
+
+    def _build_access_log_bucket(self, days: LifecycleDays) -> s3.Bucket:
+        log_bucket = s3.Bucket(
+            self,
+            "AccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            lifecycle_rules=days.access_log_rules(),
+            **_protected_bucket_props(),
+        )
+        nag.acknowledge(
+            log_bucket,
+            "S3 server access logs can only be delivered to a bucket encrypted with SSE-S3, not SSE-KMS.",
+            "HIPAA.Security-S3DefaultEncryptionKMS",
+            "NIST.800.53.R5-S3DefaultEncryptionKMS",
+        )
+        nag.acknowledge(
+            log_bucket,
+            "This is the access-log bucket; logging it to itself would loop and to another bucket would recurse.",
+            "AwsSolutions-S1",
+            "HIPAA.Security-S3BucketLoggingEnabled",
+            "NIST.800.53.R5-S3BucketLoggingEnabled",
+        )
+        _acknowledge_no_replication(log_bucket)
+        return log_bucket
+
+    def _build_bucket(self, days: LifecycleDays) -> s3.Bucket:
+        bucket = s3.Bucket(
+            self,
+            "Bucket",
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self._key,
+            bucket_key_enabled=True,
+            server_access_logs_bucket=self.access_log_bucket,
+            server_access_logs_prefix=ACCESS_LOG_PREFIX,
+            lifecycle_rules=days.sandbox_rules(),
+            **_protected_bucket_props(),
+        )
+        cfn_bucket = cast(s3.CfnBucket, bucket.node.default_child)
+        cfn_bucket.add_property_override("NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled", True)
+        _acknowledge_no_replication(bucket)
+        return bucket
+
+
+def _protected_bucket_props() -> dict[str, object]:
+    return {
+        "versioned": True,
+        "block_public_access": s3.BlockPublicAccess.BLOCK_ALL,
+        "enforce_ssl": True,
+        "minimum_tls_version": 1.2,
+        "object_ownership": s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        "removal_policy": RemovalPolicy.RETAIN,
+    }
+
+
+def _acknowledge_no_replication(bucket: s3.Bucket) -> None:
+    nag.acknowledge(
+        bucket,
+        "A sandbox keeps one regional copy: versioning and retention protect against loss, and cross-region "
+        "replication would double storage cost and move data out of the project's region.",
+        "HIPAA.Security-S3BucketReplicationEnabled",
+        "NIST.800.53.R5-S3BucketReplicationEnabled",
+    )

@@ -1,0 +1,97 @@
+"""The customer-managed KMS key shared by everything in a sandbox."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from .grants import PolicyTarget, attach
+
+SERVICES_USING_KEY_DIRECTLY = (
+    "events.amazonaws.com",
+    "sns.amazonaws.com",
+    "sqs.amazonaws.com",
+    "s3.amazonaws.com",
+    "cloudwatch.amazonaws.com",
+)
+"""Service principals that encrypt or decrypt with the key on their own behalf (publishing to encrypted topics
+and queues, alarm actions); callers inside the account get key use through their own IAM policies."""
+
+KEY_USE_ACTIONS = (
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+)
+"""What a principal needs to read and write data encrypted with the key. No wildcards."""
+
+
+class SandboxKey(Construct):
+    """A rotating, retained KMS key whose policy delegates to IAM in this account.
+
+    Pattern stacks deployed later cannot edit this key policy, so it names only the service principals that must
+    use the key directly (each bound to this account with ``aws:SourceAccount``); everything else gets key use
+    through its own IAM policy (``grant_use``).
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, alias: str, description: str) -> None:
+        """:param alias: key alias without the ``alias/`` prefix; carry the project id in it (required).
+        :param description: key description shown in the KMS console (required).
+        """
+        super().__init__(scope, construct_id)
+        self.key = kms.Key(
+            self,
+            "Key",
+            description=description,
+            alias=f"alias/{alias}",
+            enable_key_rotation=True,
+            pending_window=Duration.days(30),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        """The key. Retained on stack deletion: the retained bucket's objects stay readable."""
+        self._allow_cloudwatch_logs()
+        self._allow_services()
+
+    def grant_use(self, target: PolicyTarget) -> None:
+        """Let ``target`` encrypt and decrypt with this key, and let AWS services it calls use it on its behalf."""
+        attach(
+            target,
+            iam.PolicyStatement(actions=list(KEY_USE_ACTIONS), resources=[self.key.key_arn]),
+            iam.PolicyStatement(
+                actions=["kms:CreateGrant"],
+                resources=[self.key.key_arn],
+                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            ),
+        )
+
+    def _allow_cloudwatch_logs(self) -> None:
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchLogsInThisRegion",
+                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"
+                        )
+                    }
+                },
+            )
+        )
+
+    def _allow_services(self) -> None:
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowAwsServicesOfThisAccount",
+                principals=[iam.ServicePrincipal(service) for service in SERVICES_USING_KEY_DIRECTLY],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            )
+        )

@@ -1,0 +1,81 @@
+"""A SageMaker model package group: the sandbox's model registry."""
+
+from __future__ import annotations
+
+import re
+
+from aws_cdk import Aws, Token
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+from . import nag
+from .errors import Problems
+from .grants import PolicyTarget, attach
+
+GROUP_NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+"""SageMaker's ModelPackageGroupName: 1-63 characters, alphanumerics separated by hyphens."""
+
+REGISTER_ACTIONS = (
+    "sagemaker:CreateModelPackage",
+    "sagemaker:DescribeModelPackage",
+    "sagemaker:UpdateModelPackage",
+    "sagemaker:AddTags",
+)
+LIST_ACTIONS = ("sagemaker:ListModelPackages",)
+"""Listing has no resource-level permissions in SageMaker: it can only be granted on ``*``."""
+
+
+class ModelRegistry(Construct):
+    """A model package group in which project members register and approve model versions."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, group_name: str, description: str) -> None:
+        """:param group_name: the group's name; the SageMaker API requires one, so carry the project id (required).
+        :param description: what the group holds (required).
+        """
+        super().__init__(scope, construct_id)
+        self._check(group_name)
+        self.group = sagemaker.CfnModelPackageGroup(
+            self,
+            "Group",
+            model_package_group_name=group_name,
+            model_package_group_description=description,
+        )
+        """The model package group."""
+        self.group_name = group_name
+        """Name of the group."""
+        self.group_arn = self.group.attr_model_package_group_arn
+        """ARN of the group."""
+        self._packages_arn = (
+            f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}:model-package/{group_name}/*"
+        )
+
+    def grant_register(self, target: PolicyTarget) -> None:
+        """Let ``target`` describe the group and create, describe, update (approve) and list its versions."""
+        attach(
+            target,
+            iam.PolicyStatement(actions=["sagemaker:DescribeModelPackageGroup"], resources=[self.group_arn]),
+            iam.PolicyStatement(actions=list(REGISTER_ACTIONS), resources=[self._packages_arn]),
+            iam.PolicyStatement(actions=list(LIST_ACTIONS), resources=["*"]),
+        )
+        nag.acknowledge(
+            target,  # type: ignore[arg-type]
+            "Model package versions are numbered by SageMaker; access is scoped to the versions of this group.",
+            nag.wildcard_resource_finding(self, self._packages_arn),
+        )
+        nag.acknowledge(
+            target,  # type: ignore[arg-type]
+            "sagemaker:ListModelPackages supports no resource-level permissions; it reveals names only.",
+            nag.wildcard_resource_finding(self, "*"),
+        )
+
+    @staticmethod
+    def _check(group_name: str) -> None:
+        if Token.is_unresolved(group_name):
+            return
+        problems = Problems("ModelRegistry")
+        if not GROUP_NAME_PATTERN.fullmatch(group_name):
+            problems.add(
+                "group_name", group_name, "1-63 characters: letters and digits, separated by single or repeated '-'"
+            )
+        problems.raise_if_any()

@@ -1,0 +1,1 @@
+"""One stack per blueprint: parameters, conditions, composition of constructs, outputs."""

@@ -1,0 +1,60 @@
+"""Values that differ between dev, staging and prod, as one CloudFormation Mappings table.
+
+One template serves every environment: the table is emitted into the template and read with ``Fn::FindInMap``
+keyed by the ``Environment`` parameter, never chosen by a synth-time branch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import CfnMapping, Stack, Token
+
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+SETTINGS: dict[str, dict[str, int]] = {
+    "dev": {
+        "InferenceTransitionDays": 30,
+        "InferenceExpirationDays": 60,
+        "CheckpointExpirationDays": 14,
+        "NoncurrentVersionExpirationDays": 30,
+        "IncompleteUploadDays": 3,
+        "AccessLogExpirationDays": 90,
+    },
+    "staging": {
+        "InferenceTransitionDays": 30,
+        "InferenceExpirationDays": 90,
+        "CheckpointExpirationDays": 30,
+        "NoncurrentVersionExpirationDays": 60,
+        "IncompleteUploadDays": 7,
+        "AccessLogExpirationDays": 365,
+    },
+    "prod": {
+        "InferenceTransitionDays": 60,
+        "InferenceExpirationDays": 365,
+        "CheckpointExpirationDays": 60,
+        "NoncurrentVersionExpirationDays": 90,
+        "IncompleteUploadDays": 7,
+        "AccessLogExpirationDays": 2557,
+    },
+}
+"""Every environment-dependent value of every blueprint (prod keeps access logs seven years)."""
+
+
+class EnvironmentSettings:
+    """The ``EnvironmentSettings`` mapping of ``stack``, restricted to the ``columns`` it uses."""
+
+    def __init__(self, stack: Stack, environment: str, columns: Sequence[str]) -> None:
+        unknown = sorted(set(columns) - set(SETTINGS["dev"]))
+        if unknown:
+            raise KeyError(f"EnvironmentSettings columns {unknown} are not in SETTINGS; known: {sorted(SETTINGS['dev'])}")
+        self._environment = environment
+        self._mapping = CfnMapping(
+            stack,
+            "EnvironmentSettings",
+            mapping={name: {column: row[column] for column in columns} for name, row in SETTINGS.items()},
+        )
+
+    def number(self, column: str) -> float:
+        """``Fn::FindInMap [EnvironmentSettings, !Ref Environment, column]`` as a number token."""
+        return Token.as_number(self._mapping.find_in_map(self._environment, column))
