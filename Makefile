@@ -8,7 +8,7 @@ export JSII_NODE := $(CURDIR)/node_modules/.bin/node
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: install synth test lint typecheck unit bench cdk-synth clean
+.PHONY: install synth test lint typecheck unit bench cdk-synth snapshot-diff snapshot-update clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -40,6 +40,14 @@ unit:
 	@$(VENV)/bin/pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; fi; \
 	exit $$status
+
+## Review: the diff between each reviewed snapshot and dist/ (sorted keys). Then accept with snapshot-update.
+snapshot-diff: synth
+	$(PY) -m tests.helpers.snapshot_diff
+
+## Accept the reviewed diff: rewrite the snapshots from a fresh synthesis.
+snapshot-update: install
+	$(VENV)/bin/pytest tests/test_snapshots.py --snapshot-update -q
 
 ## Synth timing against a one-bucket app (see README, "Performance").
 bench: install

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import cx_api
+
 from stacks.smus import RESERVED_PARAMETERS
 
 from .catalogue import Blueprint

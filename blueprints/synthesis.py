@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import App
+
 from genai_sandbox_constructs import Problems, nag
 
 from .catalogue import CATALOGUE, Blueprint
@@ -23,12 +24,17 @@ def cdk_json_context() -> dict[str, Any]:
 
 
 def create_app(outdir: str | None = None, context: dict[str, Any] | None = None) -> App:
-    """An App with cdk.json's context (``context`` entries win), no version reporting, no extra validation."""
+    """An App as the CDK CLI builds it: cdk.json's context (``context`` entries win), no version reporting.
+
+    Stack traces and the built-in CloudFormation validation are off: the CLI drops the former and cfn-lint
+    does the latter in the tests; both cost seconds per synthesis.
+    """
     return App(
         outdir=outdir,
         context={**cdk_json_context(), **(context or {})},
         analytics_reporting=False,
         builtin_cloud_formation_validation=False,
+        stack_traces=False,
     )
 
 

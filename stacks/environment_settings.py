@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 from aws_cdk import CfnMapping, Stack, Token
 
+from genai_sandbox_constructs import Problems
+
 ENVIRONMENTS = ("dev", "staging", "prod")
 
 SETTINGS: dict[str, dict[str, int]] = {
@@ -45,9 +47,11 @@ class EnvironmentSettings:
     """The ``EnvironmentSettings`` mapping of ``stack``, restricted to the ``columns`` it uses."""
 
     def __init__(self, stack: Stack, environment: str, columns: Sequence[str]) -> None:
-        unknown = sorted(set(columns) - set(SETTINGS["dev"]))
-        if unknown:
-            raise KeyError(f"EnvironmentSettings columns {unknown} are not in SETTINGS; known: {sorted(SETTINGS['dev'])}")
+        problems = Problems("EnvironmentSettings")
+        for column in columns:
+            if column not in SETTINGS["dev"]:
+                problems.add("columns", column, f"one of {', '.join(sorted(SETTINGS['dev']))}")
+        problems.raise_if_any()
         self._environment = environment
         self._mapping = CfnMapping(
             stack,

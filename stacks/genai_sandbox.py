@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import Fn
 from constructs import Construct
+
 from genai_sandbox_constructs import (
     LifecycleDays,
     ModelRegistry,

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from aws_cdk import Aws, RemovalPolicy, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from constructs import Construct, IConstruct
+from constructs import Construct
 
 from . import layout, nag
 from .errors import Problems
-from .grants import PolicyTarget, attach
+from .grants import PolicyTarget, attach, owner
 from .lifecycle import LifecycleDays
 
 READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging")
 WRITE_ACTIONS = ("s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload")
 DELETE_ACTIONS = ("s3:DeleteObject",)
 """Deleting adds a delete marker in a versioned bucket; nobody is granted ``s3:DeleteObjectVersion``."""
+ENCRYPT_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
+"""SSE-KMS writes need a data key, and multipart uploads decrypt it again to complete."""
 ACCESS_LOG_PREFIX = "sandbox-bucket/"
 
 
@@ -54,7 +56,7 @@ class SandboxBucket(Construct):
 
     def grant_write(self, prefix: str, target: PolicyTarget) -> None:
         """Let ``target`` put objects under ``prefix`` (encrypting through S3 only), without reading them."""
-        self._grant(prefix, target, WRITE_ACTIONS, list_objects=False, key_actions=("kms:Decrypt", "kms:GenerateDataKey"))
+        self._grant(prefix, target, WRITE_ACTIONS, list_objects=False, key_actions=ENCRYPT_ACTIONS)
 
     def grant_read_write(self, prefix: str, target: PolicyTarget) -> None:
         """Let ``target`` list, read, write and delete (add delete markers to) objects under ``prefix``."""
@@ -63,7 +65,7 @@ class SandboxBucket(Construct):
             target,
             READ_ACTIONS + WRITE_ACTIONS + DELETE_ACTIONS,
             list_objects=True,
-            key_actions=("kms:Decrypt", "kms:GenerateDataKey"),
+            key_actions=ENCRYPT_ACTIONS,
         )
 
     def _grant(
@@ -95,7 +97,7 @@ class SandboxBucket(Construct):
             )
         attach(target, *statements)
         nag.acknowledge(
-            cast(IConstruct, target),
+            owner(target),
             f"Object access is scoped to the sandbox layout prefix '{prefix}'; object keys below it are not known.",
             nag.wildcard_resource_finding(self, objects),
         )
@@ -111,12 +113,8 @@ class SandboxBucket(Construct):
             problems.raise_if_any()
 
     def _build_access_log_bucket(self, days: LifecycleDays) -> s3.Bucket:
-        log_bucket = s3.Bucket(
-            self,
-            "AccessLogs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            lifecycle_rules=days.access_log_rules(),
-            **_protected_bucket_props(),
+        log_bucket = _protected_bucket(
+            self, "AccessLogs", encryption=s3.BucketEncryption.S3_MANAGED, lifecycle_rules=days.access_log_rules()
         )
         nag.acknowledge(
             log_bucket,
@@ -135,7 +133,7 @@ class SandboxBucket(Construct):
         return log_bucket
 
     def _build_bucket(self, days: LifecycleDays) -> s3.Bucket:
-        bucket = s3.Bucket(
+        bucket = _protected_bucket(
             self,
             "Bucket",
             encryption=s3.BucketEncryption.KMS,
@@ -144,7 +142,6 @@ class SandboxBucket(Construct):
             server_access_logs_bucket=self.access_log_bucket,
             server_access_logs_prefix=ACCESS_LOG_PREFIX,
             lifecycle_rules=days.sandbox_rules(),
-            **_protected_bucket_props(),
         )
         cfn_bucket = cast(s3.CfnBucket, bucket.node.default_child)
         cfn_bucket.add_property_override("NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled", True)
@@ -152,15 +149,19 @@ class SandboxBucket(Construct):
         return bucket
 
 
-def _protected_bucket_props() -> dict[str, object]:
-    return {
-        "versioned": True,
-        "block_public_access": s3.BlockPublicAccess.BLOCK_ALL,
-        "enforce_ssl": True,
-        "minimum_tls_version": 1.2,
-        "object_ownership": s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-        "removal_policy": RemovalPolicy.RETAIN,
-    }
+def _protected_bucket(scope: Construct, construct_id: str, **props: Any) -> s3.Bucket:
+    """A versioned, private, TLS-only (1.2+), owner-enforced bucket retained on stack deletion."""
+    return s3.Bucket(
+        scope,
+        construct_id,
+        versioned=True,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        enforce_ssl=True,
+        minimum_tls_version=1.2,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        removal_policy=RemovalPolicy.RETAIN,
+        **props,
+    )
 
 
 def _acknowledge_no_replication(bucket: s3.Bucket) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Union
 
 from aws_cdk import Duration, Token
 from aws_cdk import aws_s3 as s3
@@ -11,7 +10,7 @@ from aws_cdk import aws_s3 as s3
 from . import layout
 from .errors import Problems
 
-Days = Union[int, float]
+Days = int | float
 """A number of days: a plain number, or a number token such as ``Fn::FindInMap``."""
 
 STANDARD_IA_MINIMUM_DAYS = 30
@@ -47,7 +46,9 @@ class LifecycleDays:
                 "inference_transition_days", transition, f"S3 needs at least {STANDARD_IA_MINIMUM_DAYS} for STANDARD_IA"
             )
         if not Token.is_unresolved(transition) and not Token.is_unresolved(expiration) and expiration <= transition:
-            problems.add("inference_expiration_days", expiration, f"must be more than inference_transition_days ({transition})")
+            problems.add(
+                "inference_expiration_days", expiration, f"must be more than inference_transition_days ({transition})"
+            )
         problems.raise_if_any()
 
     def sandbox_rules(self) -> list[s3.LifecycleRule]:

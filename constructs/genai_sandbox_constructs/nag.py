@@ -33,7 +33,7 @@ def wildcard_resource_finding(scope: IConstruct, resource: str) -> str:
     return f"AwsSolutions-IAM5[Resource::{flatten_reference(Stack.of(scope).resolve(resource))}]"
 
 
-def flatten_reference(node: Any) -> str:
+def flatten_reference(node: Any) -> str:  # noqa: PLR0911 - one return per intrinsic, as in cdk-nag
     """Port of cdk-nag's ``flattenCfnReference``: a resolved CloudFormation value as one flat string."""
     if node is None:
         return ""

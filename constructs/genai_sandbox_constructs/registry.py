@@ -11,7 +11,7 @@ from constructs import Construct
 
 from . import nag
 from .errors import Problems
-from .grants import PolicyTarget, attach
+from .grants import PolicyTarget, attach, owner
 
 GROUP_NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 """SageMaker's ModelPackageGroupName: 1-63 characters, alphanumerics separated by hyphens."""
@@ -44,11 +44,10 @@ class ModelRegistry(Construct):
         """The model package group."""
         self.group_name = group_name
         """Name of the group."""
-        self.group_arn = self.group.attr_model_package_group_arn
-        """ARN of the group."""
-        self._packages_arn = (
-            f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}:model-package/{group_name}/*"
-        )
+        arn_prefix = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+        self.group_arn = f"{arn_prefix}:model-package-group/{group_name}"
+        """ARN of the group, built from its name so that policies need not wait for the group."""
+        self._packages_arn = f"{arn_prefix}:model-package/{group_name}/*"
 
     def grant_register(self, target: PolicyTarget) -> None:
         """Let ``target`` describe the group and create, describe, update (approve) and list its versions."""
@@ -59,12 +58,12 @@ class ModelRegistry(Construct):
             iam.PolicyStatement(actions=list(LIST_ACTIONS), resources=["*"]),
         )
         nag.acknowledge(
-            target,  # type: ignore[arg-type]
+            owner(target),
             "Model package versions are numbered by SageMaker; access is scoped to the versions of this group.",
             nag.wildcard_resource_finding(self, self._packages_arn),
         )
         nag.acknowledge(
-            target,  # type: ignore[arg-type]
+            owner(target),
             "sagemaker:ListModelPackages supports no resource-level permissions; it reveals names only.",
             nag.wildcard_resource_finding(self, "*"),
         )

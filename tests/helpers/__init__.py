@@ -1,0 +1,1 @@
+"""Test helpers: stacks for construct tests and a CloudFormation parameter evaluator."""

@@ -1,0 +1,50 @@
+"""The pinned CDK CLI synthesizes the same templates as app.py, quietly (no notices, telemetry or jsii banner)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from blueprints.synthesis import CDK_JSON, REPO_ROOT
+from tests.conftest import Synthesized
+
+CDK = REPO_ROOT / "node_modules" / ".bin" / "cdk"
+
+
+def test_cdk_json_keeps_the_cli_quiet_and_the_templates_portable() -> None:
+    config = json.loads(CDK_JSON.read_text())
+    assert config["notices"] is False
+    assert config["versionReporting"] is False
+    assert config["pathMetadata"] is False
+    assert config["context"]["cli-telemetry"] is False
+    assert config["context"]["@aws-cdk/aws-ec2:restrictDefaultSecurityGroup"] is False  # adds a custom resource
+
+
+def test_cli_version_is_pinned() -> None:
+    package = json.loads((REPO_ROOT / "package.json").read_text())
+    assert package["devDependencies"]["aws-cdk"].startswith("2.1148.")
+    assert package["devDependencies"]["node"].startswith("22.")
+
+
+def test_cdk_synth_matches_app_py(synthesized: Synthesized, tmp_path: Path) -> None:
+    if not CDK.exists():
+        pytest.fail("node_modules is missing: run `make install` (make test does it for you)")
+    environment = {**os.environ, "PATH": f"{CDK.parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(
+        [str(CDK), "synth", "--quiet", "--output", str(tmp_path)],
+        cwd=REPO_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
+    assert result.stderr.strip() == "", result.stderr
+    for name, template in synthesized.templates.items():
+        assert json.loads((tmp_path / f"{name}.template.json").read_text()) == template

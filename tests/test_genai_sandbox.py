@@ -1,0 +1,187 @@
+"""The genai-sandbox blueprint: parameters, the environment table, exports, tags and the users' policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Template
+
+from genai_sandbox_constructs import LifecycleDays, layout
+from stacks.environment_settings import ENVIRONMENTS, SETTINGS
+from stacks.genai_sandbox import GenAiSandboxStack
+from tests.conftest import Synthesized
+
+
+@pytest.fixture(scope="module")
+def template(synthesized: Synthesized) -> dict[str, Any]:
+    return synthesized.templates["genai-sandbox"]
+
+
+def test_parameters_are_the_reserved_ones_plus_project_name_and_environment(template: dict[str, Any]) -> None:
+    assert list(template["Parameters"]) == [
+        "datazoneEnvironmentDomainId",
+        "datazoneEnvironmentProjectId",
+        "datazoneEnvironmentEnvironmentId",
+        "datazoneScopeName",
+        "ProjectName",
+        "Environment",
+    ]
+    parameters = template["Parameters"]
+    assert parameters["Environment"]["AllowedValues"] == ["dev", "staging", "prod"]
+    assert parameters["Environment"]["Default"] == "dev"
+    assert parameters["datazoneScopeName"]["Default"] == "dev"
+    assert all(p["Type"] == "String" and p["Description"] for p in parameters.values())
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_environment_table_is_complete_and_valid_for_every_environment(
+    template: dict[str, Any], environment: str
+) -> None:
+    row = template["Mappings"]["EnvironmentSettings"][environment]
+    assert set(row) == set(GenAiSandboxStack.SETTINGS_COLUMNS)
+    assert row == {column: SETTINGS[environment][column] for column in GenAiSandboxStack.SETTINGS_COLUMNS}
+    LifecycleDays(  # raises if S3 would reject the row
+        inference_transition_days=row["InferenceTransitionDays"],
+        inference_expiration_days=row["InferenceExpirationDays"],
+        checkpoint_expiration_days=row["CheckpointExpirationDays"],
+        noncurrent_version_expiration_days=row["NoncurrentVersionExpirationDays"],
+        incomplete_upload_days=row["IncompleteUploadDays"],
+        access_log_expiration_days=row["AccessLogExpirationDays"],
+    )
+
+
+def test_prod_keeps_more_than_dev(template: dict[str, Any]) -> None:
+    table = template["Mappings"]["EnvironmentSettings"]
+    for column in GenAiSandboxStack.SETTINGS_COLUMNS:
+        assert table["dev"][column] <= table["staging"][column] <= table["prod"][column], column
+
+
+def test_lifecycle_days_come_from_the_table_not_from_python(template: dict[str, Any]) -> None:
+    buckets = [r for r in template["Resources"].values() if r["Type"] == "AWS::S3::Bucket"]
+    rendered = str([b["Properties"]["LifecycleConfiguration"] for b in buckets])
+    assert rendered.count("'Fn::FindInMap'") == 16
+    for bucket in buckets:
+        for rule in bucket["Properties"]["LifecycleConfiguration"]["Rules"]:
+            for key in ("ExpirationInDays",):
+                if key in rule:
+                    assert rule[key]["Fn::FindInMap"][:2] == ["EnvironmentSettings", {"Ref": "Environment"}]
+
+
+EXPECTED_EXPORTS = {
+    "BucketName",
+    "BucketArn",
+    "KeyArn",
+    "ModelPackageGroupName",
+    *(f"Prefix{prefix.name}" for prefix in layout.PREFIXES),
+}
+
+
+def test_exports_carry_the_project_id_and_scope(template: dict[str, Any]) -> None:
+    outputs = template["Outputs"]
+    for key in EXPECTED_EXPORTS:
+        assert outputs[key]["Export"]["Name"] == {
+            "Fn::Sub": f"genaiSandbox{key}-${{datazoneEnvironmentProjectId}}-${{datazoneScopeName}}"
+        }
+    assert set(outputs) == EXPECTED_EXPORTS | {"ProjectUserPolicyArn"}
+
+
+def test_layout_prefixes_are_exported_verbatim(template: dict[str, Any]) -> None:
+    for prefix in layout.PREFIXES:
+        assert template["Outputs"][f"Prefix{prefix.name}"]["Value"] == prefix.key
+    assert {p.key for p in layout.PREFIXES} >= {
+        "data/raw/",
+        "data/processed/",
+        "data/features/",
+        "artifacts/models/bedrock-customized/",
+        "artifacts/models/sagemaker-finetuned/",
+        "artifacts/training-outputs/",
+        "artifacts/checkpoints/",
+        "inference/async/input/",
+        "inference/async/output/",
+        "inference/batch/input/",
+        "inference/batch/output/",
+        "inference/realtime/capture/",
+        "configs/pipeline-definitions/",
+        "configs/inference-configs/",
+        "configs/training-configs/",
+    }
+
+
+def test_user_policy_is_exported_for_smus_under_the_environment_id(template: dict[str, Any]) -> None:
+    output = template["Outputs"]["ProjectUserPolicyArn"]
+    assert output["Export"]["Name"] == {
+        "Fn::Sub": "datazone-managed-policy-genai-sandbox-${datazoneEnvironmentEnvironmentId}"
+    }
+    assert output["Value"]["Ref"].startswith("ProjectUserPolicy")
+
+
+def test_registry_group_name_carries_project_and_scope(sandbox_template: Template) -> None:
+    sandbox_template.has_resource_properties(
+        "AWS::SageMaker::ModelPackageGroup",
+        {"ModelPackageGroupName": {"Fn::Sub": "genai-sandbox-${datazoneEnvironmentProjectId}-${datazoneScopeName}"}},
+    )
+
+
+def test_longest_ids_still_give_a_legal_group_name(template: dict[str, Any]) -> None:
+    project_id = "p" * 36  # the parameters' maximum lengths
+    scope = "s" * 12
+    assert len(f"genai-sandbox-{project_id}-{scope}") <= 63
+    assert template["Parameters"]["datazoneEnvironmentProjectId"]["AllowedPattern"] == "^[a-zA-Z0-9-]{1,36}$"
+    assert template["Parameters"]["datazoneScopeName"]["AllowedPattern"] == "^[a-zA-Z0-9-]{1,12}$"
+
+
+@pytest.mark.parametrize("resource_type", ["AWS::S3::Bucket", "AWS::KMS::Key", "AWS::SageMaker::ModelPackageGroup"])
+def test_cost_allocation_tags_on_taggable_resources(template: dict[str, Any], resource_type: str) -> None:
+    resources = [r for r in template["Resources"].values() if r["Type"] == resource_type]
+    assert resources
+    for resource in resources:
+        tags = {t["Key"]: t["Value"] for t in resource["Properties"]["Tags"]}
+        assert tags == {
+            "Blueprint": "genai-sandbox",
+            "Environment": {"Ref": "Environment"},
+            "Project": {"Ref": "ProjectName"},
+        }
+
+
+def _user_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+    (policy,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
+    statements: list[dict[str, Any]] = policy["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def _object_prefixes_with(template: dict[str, Any], action: str) -> set[str]:
+    prefixes = set()
+    for statement in _user_statements(template):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        if action in actions:
+            prefixes |= {r["Fn::Join"][1][1] for r in resources if isinstance(r, dict) and "Fn::Join" in r}
+    return prefixes
+
+
+def test_users_read_write_work_areas_submit_inputs_and_read_results(template: dict[str, Any]) -> None:
+    assert _object_prefixes_with(template, "s3:PutObject") == {
+        "/data/*",
+        "/artifacts/*",
+        "/configs/*",
+        "/inference/async/input/*",
+        "/inference/batch/input/*",
+    }
+    assert _object_prefixes_with(template, "s3:GetObject") == {
+        "/data/*",
+        "/artifacts/*",
+        "/configs/*",
+        "/inference/async/output/*",
+        "/inference/batch/output/*",
+        "/inference/realtime/capture/*",
+    }
+    assert _object_prefixes_with(template, "s3:DeleteObject") == {"/data/*", "/artifacts/*", "/configs/*"}
+
+
+def test_users_get_no_service_wide_or_bucket_wide_power(template: dict[str, Any]) -> None:
+    rendered = str(_user_statements(template))
+    for forbidden in ("'s3:*'", "'kms:*'", "'sagemaker:*'", "s3:DeleteObjectVersion", "s3:PutBucketPolicy", "iam:"):
+        assert forbidden not in rendered
+    wildcard_resources = [s for s in _user_statements(template) if s["Resource"] == "*"]
+    assert [s["Action"] for s in wildcard_resources] == ["sagemaker:ListModelPackages"]

@@ -1,0 +1,118 @@
+"""Every template in dist/ against the SMUS custom-blueprint contract (../shared/design.md, section 4)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from stacks.smus import ENVIRONMENT_ID, PROJECT_ID, RESERVED_PARAMETERS
+from tests.conftest import BLUEPRINT_NAMES, Synthesized
+
+TEMPLATE_BYTES_LIMIT = 1_000_000
+PARAMETER_LIMIT = OUTPUT_LIMIT = 200
+RESOURCE_LIMIT = 500
+USER_PARAMETER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+ID_REFERENCES = (f"${{{PROJECT_ID}}}", f"${{{ENVIRONMENT_ID}}}", f"'Ref': '{PROJECT_ID}'", f"'Ref': '{ENVIRONMENT_ID}'")
+
+
+@pytest.fixture(scope="module", params=BLUEPRINT_NAMES)
+def blueprint(request: pytest.FixtureRequest, synthesized: Synthesized) -> tuple[str, dict[str, Any]]:
+    name: str = request.param
+    return name, synthesized.templates[name]
+
+
+def _carries_an_id(value: Any) -> bool:
+    return any(reference in str(value) for reference in ID_REFERENCES)
+
+
+def test_template_is_plain_portable_cloudformation(blueprint: tuple[str, dict[str, Any]]) -> None:
+    _, template = blueprint
+    assert "Transform" not in template
+    assert "BootstrapVersion" not in template.get("Parameters", {})
+    assert "CheckBootstrapVersion" not in template.get("Rules", {})
+    for logical_id, resource in template["Resources"].items():
+        assert not resource["Type"].startswith("Custom::"), logical_id
+        assert resource["Type"] not in (
+            "AWS::CloudFormation::CustomResource",
+            "AWS::CloudFormation::Stack",
+            "AWS::CDK::Metadata",
+        ), logical_id
+        assert not any(key.startswith("aws:") for key in resource.get("Metadata", {})), logical_id
+    rendered = json.dumps(template)
+    assert "cdk-hnb659fds" not in rendered
+    assert "aws:asset" not in rendered
+    assert "AssetParameters" not in rendered
+
+
+def test_reserved_parameters_are_declared_as_strings(blueprint: tuple[str, dict[str, Any]]) -> None:
+    _, template = blueprint
+    for name in RESERVED_PARAMETERS:
+        assert template["Parameters"][name]["Type"] == "String"
+
+
+def test_user_parameters_follow_the_datazone_rules(blueprint: tuple[str, dict[str, Any]]) -> None:
+    _, template = blueprint
+    for name, spec in template["Parameters"].items():
+        assert USER_PARAMETER_NAME.fullmatch(name), name
+        assert spec["Type"] in ("String", "Number", "CommaDelimitedList"), name
+        assert len(spec.get("Description", "")) >= 20, f"{name} needs a description a human can act on"
+        assert {"AllowedValues", "AllowedPattern", "MinValue", "MaxValue"} & set(spec), f"{name} is unvalidated"
+
+
+def test_within_cloudformation_and_smus_limits(blueprint: tuple[str, dict[str, Any]], synthesized: Synthesized) -> None:
+    name, template = blueprint
+    assert (synthesized.dist / f"{name}.template.json").stat().st_size <= TEMPLATE_BYTES_LIMIT
+    assert len(template.get("Parameters", {})) <= PARAMETER_LIMIT
+    assert len(template.get("Outputs", {})) <= OUTPUT_LIMIT
+    assert len(template["Resources"]) <= RESOURCE_LIMIT
+
+
+def test_every_export_carries_the_project_or_environment_id(blueprint: tuple[str, dict[str, Any]]) -> None:
+    _, template = blueprint
+    exports = [o["Export"]["Name"] for o in template.get("Outputs", {}).values() if "Export" in o]
+    assert exports
+    for export_name in exports:
+        assert _carries_an_id(export_name), export_name
+
+
+def _physical_names(resource_type: str, properties: dict[str, Any]) -> dict[str, Any]:
+    """``Name`` and ``<Type>Name`` properties (BucketName, AliasName, ModelPackageGroupName, RoleName, …)."""
+    type_name = resource_type.rsplit("::", maxsplit=1)[-1]
+    return {key: value for key, value in properties.items() if key in ("Name", f"{type_name}Name", "AliasName")}
+
+
+def test_every_physical_name_carries_the_project_or_environment_id(blueprint: tuple[str, dict[str, Any]]) -> None:
+    _, template = blueprint
+    named = 0
+    for logical_id, resource in template["Resources"].items():
+        for key, value in _physical_names(resource["Type"], resource.get("Properties", {})).items():
+            named += 1
+            assert _carries_an_id(value), f"{logical_id}.{key} = {value}"
+    assert named >= 1
+
+
+def test_immutable_or_replaceable_resources_have_no_fixed_names(blueprint: tuple[str, dict[str, Any]]) -> None:
+    _, template = blueprint
+    for logical_id, resource in template["Resources"].items():
+        properties = resource.get("Properties", {})
+        for key in ("BucketName", "ManagedPolicyName", "RoleName", "EndpointName", "EndpointConfigName", "ModelName"):
+            assert key not in properties, f"{logical_id} fixes {key}"
+
+
+def test_manifest_describes_every_template(synthesized: Synthesized) -> None:
+    entries = {entry["name"]: entry for entry in synthesized.manifest["blueprints"]}
+    assert list(entries) == BLUEPRINT_NAMES
+    for name, entry in entries.items():
+        template = synthesized.templates[name]
+        assert entry["templateFile"] == f"{name}.template.json"
+        assert entry["sizeBytes"] == (synthesized.dist / entry["templateFile"]).stat().st_size
+        assert entry["resourceCount"] == len(template["Resources"])
+        user_parameters = {p["keyName"]: p for p in entry["userParameters"]}
+        assert set(user_parameters) == set(template["Parameters"]) - set(RESERVED_PARAMETERS)
+        for key, parameter in user_parameters.items():
+            assert parameter["fieldType"] == "STRING"
+            assert parameter.get("defaultValue") == template["Parameters"][key].get("Default")
+            assert parameter["isOptional"] == ("Default" in template["Parameters"][key])
