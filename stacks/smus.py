@@ -16,44 +16,39 @@ EXPORT_PREFIX = "genaiSandbox"
 MANAGED_POLICY_EXPORT_PREFIX = "datazone-managed-policy-"
 """SMUS attaches a managed policy exported under a name with this prefix to the project's user role."""
 
-_ID_PATTERN = "^[a-zA-Z0-9-]{1,36}$"
-_ID_RULE = "1-36 letters, digits or hyphens"
+RESERVED_SPECS: dict[str, tuple[str, str, str | None]] = {
+    DOMAIN_ID: ("the domain id, dzd_ or dzd- and 1-36 more", "^dzd[-_][a-zA-Z0-9_-]{1,36}$", None),
+    PROJECT_ID: ("the project id, 1-36 letters, digits or hyphens", "^[a-zA-Z0-9-]{1,36}$", None),
+    ENVIRONMENT_ID: ("the environment id, 1-36 letters, digits or hyphens", "^[a-zA-Z0-9-]{1,36}$", None),
+    SCOPE_NAME: (
+        "the project scope, 1-12 letters, digits or hyphens; dev is the Tooling scope",
+        "^[a-zA-Z0-9-]{1,12}$",
+        "dev",
+    ),
+}
+"""Reserved parameter -> (what it is, AllowedPattern, default)."""
 
 
 class ReservedParameters:
     """The SMUS reserved parameters, declared on ``stack`` with validation (SMUS fills them, never users)."""
 
     def __init__(self, stack: Stack) -> None:
-        self.domain_id = CfnParameter(
-            stack,
-            DOMAIN_ID,
-            description="Reserved, filled in by SageMaker Unified Studio: the domain id (dzd_ or dzd- and 1-36 more).",
-            allowed_pattern="^dzd[-_][a-zA-Z0-9_-]{1,36}$",
-            constraint_description="must be a DataZone domain id such as dzd_abc123def456gh",
-        ).value_as_string
-        self.project_id = CfnParameter(
-            stack,
-            PROJECT_ID,
-            description=f"Reserved, filled in by SageMaker Unified Studio: the project id ({_ID_RULE}).",
-            allowed_pattern=_ID_PATTERN,
-            constraint_description=f"must be a project id of {_ID_RULE}",
-        ).value_as_string
-        self.environment_id = CfnParameter(
-            stack,
-            ENVIRONMENT_ID,
-            description=f"Reserved, filled in by SageMaker Unified Studio: the environment id ({_ID_RULE}).",
-            allowed_pattern=_ID_PATTERN,
-            constraint_description=f"must be an environment id of {_ID_RULE}",
-        ).value_as_string
-        self.scope_name = CfnParameter(
-            stack,
-            SCOPE_NAME,
-            description="Reserved, filled in by SageMaker Unified Studio: the project scope (1-12 letters, digits, "
-            "hyphens). Defaults to dev, the scope the Tooling environment uses.",
-            default="dev",
-            allowed_pattern="^[a-zA-Z0-9-]{1,12}$",
-            constraint_description="must be 1-12 letters, digits or hyphens",
-        ).value_as_string
+        values = {name: _reserved(stack, name, *spec) for name, spec in RESERVED_SPECS.items()}
+        self.domain_id = values[DOMAIN_ID]
+        self.project_id = values[PROJECT_ID]
+        self.environment_id = values[ENVIRONMENT_ID]
+        self.scope_name = values[SCOPE_NAME]
+
+
+def _reserved(stack: Stack, name: str, what: str, pattern: str, default: str | None) -> str:
+    return CfnParameter(
+        stack,
+        name,
+        description=f"Reserved, filled in by SageMaker Unified Studio: {what}.",
+        allowed_pattern=pattern,
+        constraint_description=f"must be {what}",
+        default=default,
+    ).value_as_string
 
 
 def sandbox_export_name(key: str) -> str:

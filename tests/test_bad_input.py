@@ -35,11 +35,23 @@ DEPLOY_TIME_CASES = [
     ("Environment", "production", "Environment='production': must be one of dev, staging, prod"),
     ("ProjectName", "Fraud_Detection", "ProjectName='Fraud_Detection': must be 2-32 lowercase letters"),
     ("ProjectName", "a" * 33, "ProjectName='" + "a" * 33 + "': must be 2-32 lowercase letters"),
-    ("datazoneEnvironmentProjectId", "proj_1", "datazoneEnvironmentProjectId='proj_1': must be a project id of 1-36"),
+    (
+        "datazoneEnvironmentProjectId",
+        "proj_1",
+        "datazoneEnvironmentProjectId='proj_1': must be the project id, 1-36 letters, digits or hyphens",
+    ),
     ("datazoneEnvironmentProjectId", None, "datazoneEnvironmentProjectId: required, no default"),
-    ("datazoneEnvironmentEnvironmentId", "", "datazoneEnvironmentEnvironmentId='': must be an environment id"),
-    ("datazoneEnvironmentDomainId", "domain-1", "datazoneEnvironmentDomainId='domain-1': must be a DataZone domain"),
-    ("datazoneScopeName", "much-too-long-scope", "datazoneScopeName='much-too-long-scope': must be 1-12 letters"),
+    ("datazoneEnvironmentEnvironmentId", "", "datazoneEnvironmentEnvironmentId='': must be the environment id, 1-36"),
+    (
+        "datazoneEnvironmentDomainId",
+        "domain-1",
+        "datazoneEnvironmentDomainId='domain-1': must be the domain id, dzd_ or dzd-",
+    ),
+    (
+        "datazoneScopeName",
+        "much-too-long-scope",
+        "datazoneScopeName='much-too-long-scope': must be the project scope, 1-12 letters",
+    ),
     ("Unknown", "x", "Unknown: not a parameter of this template"),
 ]
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 from blueprints.catalogue import CATALOGUE
 from blueprints.synthesis import REPO_ROOT, select_blueprints
+from tests.helpers.processes import run
 
 
 def test_every_blueprint_is_selected_by_default() -> None:
@@ -29,16 +28,8 @@ def test_app_writes_dist_exactly_as_make_synth(tmp_path: Path) -> None:
     """Run app.py itself on a copy of the repository entry points, as ``make synth`` does."""
     for name in ("app.py", "cdk.json"):
         (tmp_path / name).write_text((REPO_ROOT / name).read_text())
-    environment = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "CDK_CONTEXT_JSON": '{"blueprint": "genai-sandbox"}'}
-    result = subprocess.run(
-        [sys.executable, "app.py"],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    selection = {"PYTHONPATH": str(REPO_ROOT), "CDK_CONTEXT_JSON": '{"blueprint": "genai-sandbox"}'}
+    result = run([sys.executable, "app.py"], tmp_path, selection)
     assert result.returncode == 0, result.stderr
     manifest = json.loads((tmp_path / "dist" / "manifest.json").read_text())
     assert [entry["name"] for entry in manifest["blueprints"]] == [b.name for b in CATALOGUE]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from blueprints.synthesis import CDK_JSON, REPO_ROOT
 from tests.conftest import Synthesized
+from tests.helpers.processes import run
 
 CDK = REPO_ROOT / "node_modules" / ".bin" / "cdk"
 
@@ -33,16 +33,8 @@ def test_cli_version_is_pinned() -> None:
 def test_cdk_synth_matches_app_py(synthesized: Synthesized, tmp_path: Path) -> None:
     if not CDK.exists():
         pytest.fail("node_modules is missing: run `make install` (make test does it for you)")
-    environment = {**os.environ, "PATH": f"{CDK.parent}{os.pathsep}{os.environ['PATH']}"}
-    result = subprocess.run(
-        [str(CDK), "synth", "--quiet", "--output", str(tmp_path)],
-        cwd=REPO_ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    node_first = {"PATH": f"{CDK.parent}{os.pathsep}{os.environ['PATH']}"}
+    result = run([str(CDK), "synth", "--quiet", "--output", str(tmp_path)], REPO_ROOT, node_first)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
     assert result.stderr.strip() == "", result.stderr

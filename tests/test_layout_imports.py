@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import genai_sandbox_constructs
 from blueprints.synthesis import REPO_ROOT
+from tests.helpers.processes import run
 
 
 def test_aws_cdk_and_our_constructs_import_from_the_repository_root() -> None:
@@ -18,9 +18,7 @@ def test_aws_cdk_and_our_constructs_import_from_the_repository_root() -> None:
         "assert 'site-packages' in constructs.__file__, constructs.__file__;"
         "print(genai_sandbox_constructs.__version__)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, check=False, timeout=120
-    )
+    result = run([sys.executable, "-c", probe], REPO_ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == genai_sandbox_constructs.__version__
 
@@ -30,27 +28,12 @@ def test_constructs_folder_has_no_init_that_could_shadow_the_library() -> None:
 
 
 def test_construct_library_builds_as_a_wheel_with_its_own_name_and_version(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--quiet",
-            "-w",
-            str(tmp_path),
-            str(REPO_ROOT / "constructs"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    wheel = ["-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(REPO_ROOT / "constructs")]
+    result = run([sys.executable, *wheel], REPO_ROOT)
     assert result.returncode == 0, result.stderr
-    (wheel,) = tmp_path.glob("*.whl")
-    assert wheel.name.startswith(f"genai_sandbox_constructs-{genai_sandbox_constructs.__version__}-")
-    names = zipfile.ZipFile(wheel).namelist()
+    (built,) = tmp_path.glob("*.whl")
+    assert built.name.startswith(f"genai_sandbox_constructs-{genai_sandbox_constructs.__version__}-")
+    names = zipfile.ZipFile(built).namelist()
     assert "genai_sandbox_constructs/py.typed" in names
     assert "genai_sandbox_constructs/bucket.py" in names
     assert not any(name.startswith("constructs/") for name in names)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from aws_cdk import Aws, RemovalPolicy, Token
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -66,6 +67,15 @@ class SandboxBucket(Construct):
             READ_ACTIONS + WRITE_ACTIONS + DELETE_ACTIONS,
             list_objects=True,
             key_actions=ENCRYPT_ACTIONS,
+        )
+
+    def object_created_pattern(self, prefix: str) -> events.EventPattern:
+        """EventBridge pattern matching ``Object Created`` events of this bucket under layout ``prefix``."""
+        self._check_prefix(prefix)
+        return events.EventPattern(
+            source=["aws.s3"],
+            detail_type=["Object Created"],
+            detail={"bucket": {"name": [self.bucket.bucket_name]}, "object": {"key": [{"prefix": prefix}]}},
         )
 
     def _grant(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Match, Template
@@ -214,3 +215,29 @@ def test_grants_outside_the_layout_are_refused(prefix: str, message: str) -> Non
         _bucket_with("grant_read", prefix)
     assert f"prefix={prefix!r}" in str(error.value)
     assert message in str(error.value)
+
+
+def test_object_created_pattern_filters_by_bucket_and_prefix() -> None:
+    stack = new_stack()
+    bucket = SandboxBucket(stack, "Storage", encryption_key=kms.Key(stack, "Key"))
+    events.Rule(stack, "OnInput", event_pattern=bucket.object_created_pattern(layout.ASYNC_INPUT.key))
+    template_of(stack).has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": {
+                "source": ["aws.s3"],
+                "detail-type": ["Object Created"],
+                "detail": {
+                    "bucket": {"name": [{"Ref": Match.string_like_regexp("^StorageBucket")}]},
+                    "object": {"key": [{"prefix": "inference/async/input/"}]},
+                },
+            }
+        },
+    )
+
+
+def test_object_created_pattern_refuses_prefixes_outside_the_layout() -> None:
+    stack = new_stack()
+    bucket = SandboxBucket(stack, "Storage", encryption_key=kms.Key(stack, "Key"))
+    with pytest.raises(ConfigurationError, match="prefix='uploads/'"):
+        bucket.object_created_pattern("uploads/")
