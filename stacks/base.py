@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import BootstraplessSynthesizer, CfnParameter, Stack, Tags
+from aws_cdk import Aws, BootstraplessSynthesizer, CfnCondition, CfnParameter, Fn, Stack, Tags
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .environment_settings import ENVIRONMENTS, EnvironmentSettings
 from .smus import ReservedParameters
+
+BOUNDARY_PATTERN = r"^(arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\w+=,.@/-]{1,512})?$"
 
 
 class BlueprintStack(Stack):
@@ -40,6 +43,24 @@ class BlueprintStack(Stack):
             allowed_values=list(ENVIRONMENTS),
         ).value_as_string
         self.settings = EnvironmentSettings(self, self.stage, self.SETTINGS_COLUMNS)
+        self._apply_permissions_boundary()
         for key, value in (("Project", self.project_name), ("Environment", self.stage)):
             Tags.of(self).add(key, value)
         Tags.of(self).add("Blueprint", blueprint_name)
+
+    def _apply_permissions_boundary(self) -> None:
+        """Every role in this stack gets ``PermissionsBoundaryArn`` when it is not empty."""
+        arn = CfnParameter(
+            self,
+            "PermissionsBoundaryArn",
+            description="Optional managed policy ARN set as permissions boundary on every role this blueprint creates.",
+            default="",
+            allowed_pattern=BOUNDARY_PATTERN,
+            constraint_description="must be empty or a managed policy ARN such as "
+            "arn:aws:iam::123456789012:policy/SandboxBoundary",
+        ).value_as_string
+        has_boundary = CfnCondition(
+            self, "HasPermissionsBoundary", expression=Fn.condition_not(Fn.condition_equals(arn, ""))
+        )
+        boundary = Fn.condition_if(has_boundary.logical_id, arn, Aws.NO_VALUE).to_string()
+        iam.PermissionsBoundary.of(self).apply(iam.ManagedPolicy.from_managed_policy_arn(self, "Boundary", boundary))

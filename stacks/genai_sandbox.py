@@ -1,4 +1,4 @@
-"""genai-sandbox: the project's shared bucket and layout, key, model registry, user policy and exports."""
+"""genai-sandbox: the project's bucket and layout, key, registry, network, model building, access and exports."""
 
 from __future__ import annotations
 
@@ -6,16 +6,23 @@ from aws_cdk import Fn
 from constructs import Construct
 
 from genai_sandbox_constructs import (
+    DataSourceAccess,
+    ImageRepository,
     LifecycleDays,
     ModelRegistry,
     SandboxBucket,
     SandboxKey,
+    SandboxNetwork,
     SandboxUserPolicy,
-    layout,
+    TrainingRole,
 )
 
 from . import smus
 from .base import BlueprintStack
+from .genai_sandbox_outputs import export_sandbox
+from .sandbox_parameters import SandboxParameters
+
+PROJECT_SCOPED = f"${{{smus.PROJECT_ID}}}-${{{smus.SCOPE_NAME}}}"
 
 
 class GenAiSandboxStack(BlueprintStack):
@@ -32,19 +39,61 @@ class GenAiSandboxStack(BlueprintStack):
 
     def __init__(self, scope: Construct, blueprint_name: str, *, description: str) -> None:
         super().__init__(scope, blueprint_name, description=description)
+        self.inputs = SandboxParameters(self)
+        self._build_data_layer()
+        self._build_network()
+        self._build_model_building()
+        self._build_user_access()
+        export_sandbox(self)
+
+    def _build_data_layer(self) -> None:
         self.key = SandboxKey(
             self,
             "Key",
-            alias=Fn.sub(f"genai-sandbox-${{{smus.PROJECT_ID}}}-${{{smus.SCOPE_NAME}}}"),
+            alias=Fn.sub(f"genai-sandbox-{PROJECT_SCOPED}"),
             description=Fn.sub(f"Gen AI sandbox of SMUS project ${{{smus.PROJECT_ID}}} (${{ProjectName}})"),
         )
         self.bucket = SandboxBucket(self, "Storage", encryption_key=self.key.key, lifecycle=self._lifecycle())
         self.registry = ModelRegistry(
             self,
             "ModelRegistry",
-            group_name=Fn.sub(f"genai-sandbox-${{{smus.PROJECT_ID}}}-${{{smus.SCOPE_NAME}}}"),
+            group_name=Fn.sub(f"genai-sandbox-{PROJECT_SCOPED}"),
             description=Fn.sub(f"Model versions of SMUS project ${{{smus.PROJECT_ID}}} (${{ProjectName}})"),
         )
+
+    def _build_network(self) -> None:
+        self.network = SandboxNetwork(
+            self,
+            "Network",
+            mode=self.inputs.network_mode,
+            project_subnet_ids=smus.import_tooling("privateSubnets"),
+            project_security_group_id=smus.import_tooling("securityGroup"),
+            existing_vpc_id=self.inputs.existing_vpc_id,
+            existing_subnet_ids=self.inputs.existing_subnet_ids,
+            existing_security_group_id=self.inputs.existing_security_group_id,
+            flow_log_bucket=self.bucket.access_log_bucket,
+        )
+
+    def _build_model_building(self) -> None:
+        self.images = ImageRepository(self, "Images", encryption_key=self.key.key)
+        self.training = TrainingRole(
+            self,
+            "Training",
+            bucket=self.bucket,
+            key=self.key,
+            registry=self.registry,
+            images=self.images,
+            network=self.network,
+        )
+        self.data_sources = DataSourceAccess(
+            self,
+            "DataSources",
+            s3_arns=self.inputs.data_source_s3_arns,
+            glue_databases=self.inputs.data_source_glue_databases,
+            roles=[self.training.role],
+        )
+
+    def _build_user_access(self) -> None:
         self.user_policy = SandboxUserPolicy(
             self,
             "ProjectUserPolicy",
@@ -56,8 +105,8 @@ class GenAiSandboxStack(BlueprintStack):
                 f"in domain ${{{smus.DOMAIN_ID}}}"
             ),
         )
-        self._export_resources()
-        self._export_layout()
+        self.training.grant_pass_to_sagemaker(self.user_policy.policy)
+        self.images.grant_pull_push(self.user_policy.policy)
 
     def _lifecycle(self) -> LifecycleDays:
         days = self.settings.number
@@ -69,23 +118,3 @@ class GenAiSandboxStack(BlueprintStack):
             incomplete_upload_days=days("IncompleteUploadDays"),
             access_log_expiration_days=days("AccessLogExpirationDays"),
         )
-
-    def _export_resources(self) -> None:
-        bucket = self.bucket.bucket
-        smus.export(self, "BucketName", bucket.bucket_name, "Name of the sandbox bucket.")
-        smus.export(self, "BucketArn", bucket.bucket_arn, "ARN of the sandbox bucket.")
-        smus.export(self, "KeyArn", self.key.key.key_arn, "ARN of the sandbox KMS key.")
-        smus.export(
-            self, "ModelPackageGroupName", self.registry.group_name, "Model package group of the sandbox registry."
-        )
-        smus.export(
-            self,
-            "ProjectUserPolicyArn",
-            self.user_policy.policy.managed_policy_arn,
-            "Managed policy that SMUS attaches to the project role.",
-            export_name=smus.managed_policy_export_name(self.blueprint_name),
-        )
-
-    def _export_layout(self) -> None:
-        for prefix in layout.PREFIXES:
-            smus.export(self, f"Prefix{prefix.name}", prefix.key, f"Key prefix for {prefix.purpose}.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, CfnParameter, Fn, Stack
+from aws_cdk import CfnCondition, CfnOutput, CfnParameter, Fn, Stack
 
 DOMAIN_ID = "datazoneEnvironmentDomainId"
 PROJECT_ID = "datazoneEnvironmentProjectId"
@@ -56,13 +56,31 @@ def sandbox_export_name(key: str) -> str:
     return Fn.sub(f"{EXPORT_PREFIX}{key}-${{{PROJECT_ID}}}-${{{SCOPE_NAME}}}")
 
 
-def managed_policy_export_name(blueprint: str) -> str:
-    """``datazone-managed-policy-<blueprint>-<environmentId>``: picked up by SMUS for the project role."""
-    return Fn.sub(f"{MANAGED_POLICY_EXPORT_PREFIX}{blueprint}-${{{ENVIRONMENT_ID}}}")
+def managed_policy_export_name(name: str) -> str:
+    """``datazone-managed-policy-<name>-<environmentId>``: SMUS attaches the policy to the project role."""
+    return Fn.sub(f"{MANAGED_POLICY_EXPORT_PREFIX}{name}-${{{ENVIRONMENT_ID}}}")
 
 
-def export(stack: Stack, key: str, value: str, description: str, *, export_name: str | None = None) -> CfnOutput:
+def import_tooling(key: str) -> str:
+    """``Fn::ImportValue <key>-<projectId>-<scopeName>``: an export of the project's Tooling environment."""
+    return Fn.import_value(Fn.sub(f"{key}-${{{PROJECT_ID}}}-${{{SCOPE_NAME}}}"))
+
+
+def export(
+    stack: Stack,
+    key: str,
+    value: str,
+    description: str,
+    *,
+    export_name: str | None = None,
+    condition: CfnCondition | None = None,
+) -> CfnOutput:
     """An output named ``key``, exported as ``sandbox_export_name(key)`` unless ``export_name`` is given."""
     return CfnOutput(
-        stack, key, value=value, description=description, export_name=export_name or sandbox_export_name(key)
+        stack,
+        key,
+        value=value,
+        description=description,
+        export_name=export_name or sandbox_export_name(key),
+        condition=condition,
     )

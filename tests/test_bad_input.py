@@ -53,7 +53,64 @@ DEPLOY_TIME_CASES = [
         "datazoneScopeName='much-too-long-scope': must be the project scope, 1-12 letters",
     ),
     ("Unknown", "x", "Unknown: not a parameter of this template"),
+    ("NetworkMode", "Vpc", "NetworkMode='Vpc': must be one of ProjectNetwork, ExistingVpc, NewVpc"),
+    ("ExistingVpcId", "vpc-12", "ExistingVpcId='vpc-12': must be empty or a VPC id such as vpc-0123456789abcdef0"),
+    ("ExistingSubnetIds", "subnet-0123456789abcdef0, subnet-0fedcba987654321f", "ExistingSubnetIds='subnet-01"),
+    ("ExistingSecurityGroupId", "default", "ExistingSecurityGroupId='default': must be empty or a security group id"),
+    (
+        "PermissionsBoundaryArn",
+        "arn:aws:iam::123456789012:role/Boundary",
+        "PermissionsBoundaryArn='arn:aws:iam::123456789012:role/Boundary': must be empty or a managed policy ARN",
+    ),
+    (
+        "DataSourceS3Arns",
+        "s3://bucket/prefix",
+        "DataSourceS3Arns='s3://bucket/prefix': must be empty or comma-joined S3",
+    ),
+    (
+        "DataSourceGlueDatabases",
+        ",".join(f"db{i}" for i in range(11)),
+        "DataSourceGlueDatabases='db0,db1,db2,db3,db4,db5,db6,db7,db8,db9,db10': must be empty or up to 10",
+    ),
 ]
+
+EXISTING_VPC = {
+    "NetworkMode": "ExistingVpc",
+    "ExistingVpcId": "vpc-0123456789abcdef0",
+    "ExistingSubnetIds": "subnet-0123456789abcdef0,subnet-0fedcba987654321f",
+}
+
+RULE_CASES = [
+    (
+        {**EXISTING_VPC, "ExistingVpcId": ""},
+        ["ExistingVpcNeedsVpcAndSubnets: NetworkMode ExistingVpc needs ExistingVpcId: the id of the VPC (vpc-...)."],
+    ),
+    (
+        {"NetworkMode": "ExistingVpc"},
+        [
+            "ExistingVpcNeedsVpcAndSubnets: NetworkMode ExistingVpc needs ExistingVpcId: the id of the VPC (vpc-...).",
+            "ExistingVpcNeedsVpcAndSubnets: NetworkMode ExistingVpc needs ExistingSubnetIds: comma-joined private "
+            "subnet ids of that VPC.",
+        ],
+    ),
+    (
+        {**EXISTING_VPC, "NetworkMode": "NewVpc", "ExistingSecurityGroupId": ""},
+        [
+            "ExistingVpcFieldsOnlyInExistingVpcMode: ExistingVpcId is only used with NetworkMode ExistingVpc: clear "
+            "it or choose ExistingVpc.",
+            "ExistingVpcFieldsOnlyInExistingVpcMode: ExistingSubnetIds is only used with NetworkMode ExistingVpc: "
+            "clear it or choose ExistingVpc.",
+        ],
+    ),
+    (EXISTING_VPC, []),
+    ({**EXISTING_VPC, "ExistingSecurityGroupId": "sg-0123456789abcdef0"}, []),
+    ({"NetworkMode": "NewVpc"}, []),
+]
+
+
+@pytest.mark.parametrize(("given", "expected"), RULE_CASES)
+def test_network_rules_say_what_to_fix(synthesized: Synthesized, given: dict[str, str], expected: list[str]) -> None:
+    assert parameter_errors(synthesized.templates["genai-sandbox"], {**VALID, **given}) == expected
 
 
 @pytest.mark.parametrize(("field", "value", "message"), DEPLOY_TIME_CASES)

@@ -26,6 +26,13 @@ def test_parameters_are_the_reserved_ones_plus_project_name_and_environment(temp
         "datazoneScopeName",
         "ProjectName",
         "Environment",
+        "PermissionsBoundaryArn",
+        "NetworkMode",
+        "ExistingVpcId",
+        "ExistingSubnetIds",
+        "ExistingSecurityGroupId",
+        "DataSourceS3Arns",
+        "DataSourceGlueDatabases",
     ]
     parameters = template["Parameters"]
     assert parameters["Environment"]["AllowedValues"] == ["dev", "staging", "prod"]
@@ -73,6 +80,13 @@ EXPECTED_EXPORTS = {
     "BucketArn",
     "KeyArn",
     "ModelPackageGroupName",
+    "TrainingRoleArn",
+    "ImageRepositoryUri",
+    "ImageRepositoryArn",
+    "ResolvedNetworkMode",
+    "SubnetIds",
+    "SecurityGroupId",
+    "VpcId",
     *(f"Prefix{prefix.name}" for prefix in layout.PREFIXES),
 }
 
@@ -83,7 +97,11 @@ def test_exports_carry_the_project_id_and_scope(template: dict[str, Any]) -> Non
         assert outputs[key]["Export"]["Name"] == {
             "Fn::Sub": f"genaiSandbox{key}-${{datazoneEnvironmentProjectId}}-${{datazoneScopeName}}"
         }
-    assert set(outputs) == EXPECTED_EXPORTS | {"ProjectUserPolicyArn"}
+    assert set(outputs) == EXPECTED_EXPORTS | {
+        "ProjectUserPolicyArn",
+        "S3DataSourcePolicyArn",
+        "GlueDataSourcePolicyArn",
+    }
 
 
 def test_layout_prefixes_are_exported_verbatim(template: dict[str, Any]) -> None:
@@ -145,7 +163,7 @@ def test_cost_allocation_tags_on_taggable_resources(template: dict[str, Any], re
 
 
 def _user_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
-    (policy,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
+    (policy,) = [r for k, r in template["Resources"].items() if k.startswith("ProjectUserPolicy")]
     statements: list[dict[str, Any]] = policy["Properties"]["PolicyDocument"]["Statement"]
     return statements
 
@@ -181,7 +199,11 @@ def test_users_read_write_work_areas_submit_inputs_and_read_results(template: di
 
 def test_users_get_no_service_wide_or_bucket_wide_power(template: dict[str, Any]) -> None:
     rendered = str(_user_statements(template))
-    for forbidden in ("'s3:*'", "'kms:*'", "'sagemaker:*'", "s3:DeleteObjectVersion", "s3:PutBucketPolicy", "iam:"):
+    for forbidden in ("'s3:*'", "'kms:*'", "'sagemaker:*'", "'ecr:*'", "s3:DeleteObjectVersion", "s3:PutBucketPolicy"):
         assert forbidden not in rendered
-    wildcard_resources = [s for s in _user_statements(template) if s["Resource"] == "*"]
-    assert [s["Action"] for s in wildcard_resources] == ["sagemaker:ListModelPackages"]
+    iam_statements = [s for s in _user_statements(template) if str(s["Action"]).startswith("iam:")]
+    assert [s["Action"] for s in iam_statements] == ["iam:PassRole", "iam:GetRole"]
+    assert all(s["Resource"]["Fn::GetAtt"][0].startswith("TrainingRole") for s in iam_statements)
+    assert iam_statements[0]["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+    on_star = [s["Action"] for s in _user_statements(template) if s["Resource"] == "*"]
+    assert on_star == [["ecr:GetAuthorizationToken", "sagemaker:ListModelPackages"]]

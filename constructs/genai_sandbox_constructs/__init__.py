@@ -2,24 +2,32 @@
 
 from . import layout, nag
 from .bucket import SandboxBucket
+from .data_sources import DataSourceAccess
 from .errors import ConfigurationError, Problems
 from .grants import PolicyTarget
+from .image_repository import ImageRepository
 from .key import SandboxKey
 from .lifecycle import LifecycleDays
+from .network import SandboxNetwork
 from .registry import ModelRegistry
+from .training import TrainingRole
 from .user_policy import SandboxUserPolicy
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ConfigurationError",
+    "DataSourceAccess",
+    "ImageRepository",
     "LifecycleDays",
     "ModelRegistry",
     "PolicyTarget",
     "Problems",
     "SandboxBucket",
     "SandboxKey",
+    "SandboxNetwork",
     "SandboxUserPolicy",
+    "TrainingRole",
     "layout",
     "nag",
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from aws_cdk import Acknowledgment, Stack, Validations
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
@@ -21,14 +22,41 @@ def register_packs(scope: IConstruct) -> None:
     Validations.of(scope).add_plugins(*(pack(scope) for pack in PACKS))
 
 
+ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
+"""Construct metadata type under which CDK records acknowledgements."""
+_given: WeakKeyDictionary[IConstruct, dict[str, str]] = WeakKeyDictionary()
+"""Reasons given so far per construct: reading them back from construct metadata costs a jsii round trip each."""
+
+
 def acknowledge(construct: IConstruct, reason: str, *rule_ids: str) -> None:
-    """Acknowledge each exact finding id (``AwsSolutions-IAM5[Resource::...]``) on ``construct``, with a reason."""
+    """Acknowledge each exact finding id (``AwsSolutions-IAM5[Resource::...]``) on ``construct``, with a reason.
+
+    When two grants acknowledge the same finding on one construct, both reasons are kept.
+    """
     if not reason.strip():
         raise ValueError("a nag acknowledgement needs a reason a reviewer would accept")
-    Validations.of(construct).acknowledge(*(Acknowledgment(id=rule_id, reason=reason) for rule_id in rule_ids))
+    earlier = _given.setdefault(construct, {})
+    for rule_id in rule_ids:
+        earlier[rule_id] = _combined(earlier.get(rule_id), reason)
+    Validations.of(construct).acknowledge(
+        *(Acknowledgment(id=rule_id, reason=earlier[rule_id]) for rule_id in rule_ids)
+    )
 
 
-def wildcard_resource_finding(scope: IConstruct, resource: str) -> str:
+def acknowledgements(construct: IConstruct) -> dict[str, str]:
+    """Finding id -> reason, for every acknowledgement recorded on ``construct`` itself (read from metadata)."""
+    found: dict[str, str] = {}
+    for entry in construct.node.metadata:
+        if entry.type == ACKNOWLEDGED_RULES:
+            found |= {key.removeprefix("Annotation::"): value for key, value in dict(entry.data).items()}
+    return found
+
+
+def _combined(earlier: str | None, reason: str) -> str:
+    return reason if earlier is None or reason in earlier else f"{earlier} {reason}"
+
+
+def wildcard_resource_finding(scope: IConstruct, resource: str | list[str]) -> str:
     """The AwsSolutions-IAM5 finding id for ``resource`` (tokens allowed), exactly as cdk-nag renders it."""
     return f"AwsSolutions-IAM5[Resource::{flatten_reference(Stack.of(scope).resolve(resource))}]"
 

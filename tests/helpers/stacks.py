@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import BootstraplessSynthesizer, Stack
 from aws_cdk.assertions import Template
 
@@ -16,3 +18,8 @@ def new_stack() -> Stack:
 def template_of(stack: Stack) -> Template:
     """The synthesized template of ``stack``."""
     return Template.from_stack(stack)
+
+
+def json_of(stack: Stack) -> dict[str, Any]:
+    """The synthesized template of ``stack`` as a plain dict."""
+    return dict(Template.from_stack(stack).to_json())

@@ -27,6 +27,7 @@ def tooling_template(project_id: str, scope: str = "dev") -> str:
         ),
         "SecurityGroup": _export(f"securityGroup-{suffix}", {"Ref": "SecurityGroup"}),
         "KmsKeyArn": _export(f"kmsKeyArn-{suffix}", {"Fn::GetAtt": ["Key", "Arn"]}),
+        "VpcId": {"Value": {"Ref": "Vpc"}},
         "S3BucketPath": _export(f"s3BucketPath-{suffix}", {"Fn::Sub": "s3://${Bucket}/dzd_x/" + project_id}),
     }
     return json.dumps({"Resources": resources, "Outputs": outputs})

@@ -1,0 +1,29 @@
+"""Make every CloudFormation resource under a construct conditional, so optional parts share one template."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import jsii
+from aws_cdk import AspectPriority, Aspects, CfnCondition, CfnResource, IAspect, ICfnConditionExpression
+from constructs import IConstruct
+
+
+@jsii.implements(IAspect)
+class _ConditionEveryResource:
+    def __init__(self, condition: CfnCondition) -> None:
+        self._condition = condition
+
+    def visit(self, node: IConstruct) -> None:
+        if isinstance(node, CfnResource) and node.cfn_options.condition is None:
+            node.cfn_options.condition = self._condition
+
+
+def make_conditional(scope: IConstruct, condition: CfnCondition) -> None:
+    """Give every L1 resource under ``scope`` (now or added later) the ``condition``, unless it has its own."""
+    Aspects.of(scope).add(_ConditionEveryResource(condition), priority=AspectPriority.MUTATING)
+
+
+def expression(condition: CfnCondition) -> ICfnConditionExpression:
+    """``condition`` as an operand of ``Fn.condition_*`` (it is one; the Python typing does not say so)."""
+    return cast(ICfnConditionExpression, condition)

@@ -1,0 +1,83 @@
+"""A private ECR repository for the sandbox's own training and inference images."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from . import nag
+from .grants import PolicyTarget, attach, owner
+
+PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
+PUSH_ACTIONS = (
+    "ecr:CompleteLayerUpload",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
+    "ecr:DescribeImages",
+    "ecr:DescribeRepositories",
+    "ecr:ListImages",
+)
+TOKEN_ACTION = "ecr:GetAuthorizationToken"
+"""Registry-wide by design: it has no resource-level permissions."""
+
+
+class ImageRepository(Construct):
+    """Immutable tags, scan on push, KMS encryption, lifecycle rules, retained on stack deletion."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        encryption_key: kms.IKey,
+        max_image_count: int = 100,
+        untagged_image_days: int = 7,
+    ) -> None:
+        """:param encryption_key: customer-managed key for the images (required).
+        :param max_image_count: tagged images kept, oldest expire first. Default: 100.
+        :param untagged_image_days: days until untagged images expire. Default: 7.
+        """
+        super().__init__(scope, construct_id)
+        self.repository = ecr.Repository(
+            self,
+            "Repository",
+            image_scan_on_push=True,
+            image_tag_mutability=ecr.TagMutability.IMMUTABLE,
+            encryption=ecr.RepositoryEncryption.KMS,
+            encryption_key=encryption_key,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        """The repository; CloudFormation names it."""
+        self.repository.add_lifecycle_rule(
+            description="Expire untagged images",
+            tag_status=ecr.TagStatus.UNTAGGED,
+            max_image_age=Duration.days(untagged_image_days),
+        )
+        self.repository.add_lifecycle_rule(
+            description="Keep the newest tagged images", tag_status=ecr.TagStatus.ANY, max_image_count=max_image_count
+        )
+
+    def grant_pull(self, target: PolicyTarget) -> None:
+        """Let ``target`` pull images from this repository."""
+        self._grant(target, PULL_ACTIONS)
+
+    def grant_pull_push(self, target: PolicyTarget) -> None:
+        """Let ``target`` pull, push and list images of this repository (tags are immutable)."""
+        self._grant(target, PULL_ACTIONS + PUSH_ACTIONS)
+
+    def _grant(self, target: PolicyTarget, actions: tuple[str, ...]) -> None:
+        attach(
+            target,
+            iam.PolicyStatement(actions=list(actions), resources=[self.repository.repository_arn]),
+            iam.PolicyStatement(actions=[TOKEN_ACTION], resources=["*"]),
+        )
+        nag.acknowledge(
+            owner(target),
+            "ecr:GetAuthorizationToken has no resource-level permissions; image access itself is scoped to the "
+            "sandbox repository.",
+            nag.wildcard_resource_finding(self, "*"),
+        )

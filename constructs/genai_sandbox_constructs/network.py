@@ -1,0 +1,167 @@
+"""Where a sandbox's compute runs: the project's network, an existing VPC, or a new isolated VPC.
+
+All three live in one template: ``mode`` is compared in CloudFormation Conditions, the new VPC's resources
+exist only in NewVpc mode, and consumers read the resolved subnets and security group through ``Fn::If``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Aws, CfnCondition, Fn, ICfnConditionExpression
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from . import nag
+from .conditions import expression, make_conditional
+from .grants import PolicyTarget, attach, owner
+from .network_vpc import DEFAULT_INTERFACE_ENDPOINTS, IsolatedVpc
+
+PROJECT_NETWORK = "ProjectNetwork"
+EXISTING_VPC = "ExistingVpc"
+NEW_VPC = "NewVpc"
+MODES = (PROJECT_NETWORK, EXISTING_VPC, NEW_VPC)
+
+
+class SandboxNetwork(Construct):
+    """Resolves the subnets, security group and VPC that everything in the sandbox runs in.
+
+    ``subnet_ids`` and ``security_group_id`` are ``Fn::If`` tokens over the three modes. The project values are
+    only read in ProjectNetwork mode, the existing ones only in ExistingVpc mode. ``vpc_id`` is defined only where
+    ``knows_vpc`` holds: SMUS documents no VPC export of the Tooling environment.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        mode: str,
+        project_subnet_ids: str,
+        project_security_group_id: str,
+        existing_vpc_id: str,
+        existing_subnet_ids: str,
+        existing_security_group_id: str,
+        flow_log_bucket: s3.IBucket,
+        vpc_cidr: str = "10.42.0.0/16",
+        interface_endpoints: Sequence[ec2.InterfaceVpcEndpointAwsService] = DEFAULT_INTERFACE_ENDPOINTS,
+    ) -> None:
+        """:param mode: ProjectNetwork, ExistingVpc or NewVpc; a token such as a parameter reference (required).
+        :param project_subnet_ids: comma-joined subnets of the project network, e.g. an import (required).
+        :param project_security_group_id: security group of the project network (required).
+        :param existing_vpc_id: VPC to use in ExistingVpc mode (required; may be empty in other modes).
+        :param existing_subnet_ids: comma-joined subnets to use in ExistingVpc mode (required; may be empty).
+        :param existing_security_group_id: security group for ExistingVpc mode; empty creates one (required).
+        :param flow_log_bucket: bucket that receives the new VPC's flow logs (required).
+        :param vpc_cidr: CIDR of the new VPC. Default: 10.42.0.0/16.
+        :param interface_endpoints: interface endpoints of the new VPC. Default: ``DEFAULT_INTERFACE_ENDPOINTS``.
+        """
+        super().__init__(scope, construct_id)
+        self.is_new_vpc = self._condition("IsNewVpc", Fn.condition_equals(mode, NEW_VPC))
+        self.is_existing_vpc = self._condition("IsExistingVpc", Fn.condition_equals(mode, EXISTING_VPC))
+        lacks_existing_group = Fn.condition_equals(existing_security_group_id, "")
+        self.creates_security_group = self._condition(
+            "CreatesSecurityGroup",
+            Fn.condition_or(
+                expression(self.is_new_vpc), Fn.condition_and(expression(self.is_existing_vpc), lacks_existing_group)
+            ),
+        )
+        self.new_vpc = IsolatedVpc(
+            self, "NewVpc", cidr=vpc_cidr, interface_endpoints=interface_endpoints, flow_log_bucket=flow_log_bucket
+        )
+        make_conditional(self.new_vpc, self.is_new_vpc)
+        self.knows_vpc = self._condition(
+            "KnowsVpc", Fn.condition_or(expression(self.is_new_vpc), expression(self.is_existing_vpc))
+        )
+        self.vpc_id = Fn.condition_if(self.is_new_vpc.logical_id, self.new_vpc.vpc.vpc_id, existing_vpc_id).to_string()
+        """The VPC in NewVpc and ExistingVpc modes; use it only under ``knows_vpc``."""
+        self._group = self._build_security_group()
+        self.subnet_ids_joined = self._pick(
+            Fn.join(",", [subnet.subnet_id for subnet in self.new_vpc.vpc.isolated_subnets]),
+            existing_subnet_ids,
+            project_subnet_ids,
+        )
+        """Comma-joined subnets of the chosen mode."""
+        self.subnet_ids = Fn.split(",", self.subnet_ids_joined)
+        """The subnets of the chosen mode, as a list token."""
+        self.security_group_id = Fn.condition_if(
+            self.creates_security_group.logical_id,
+            self._group.attr_group_id,
+            Fn.condition_if(self.is_existing_vpc.logical_id, existing_security_group_id, project_security_group_id),
+        ).to_string()
+        """The security group of the chosen mode (created when NewVpc, or ExistingVpc without one)."""
+
+    def grant_attach(self, target: PolicyTarget) -> None:
+        """Let ``target`` (a SageMaker or Lambda role) create and remove its network interfaces in this account."""
+        scoped = [f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:{kind}/*" for kind in INTERFACE_RESOURCES]
+        attach(
+            target,
+            iam.PolicyStatement(actions=list(DESCRIBE_ACTIONS), resources=["*"]),
+            iam.PolicyStatement(actions=list(INTERFACE_ACTIONS), resources=scoped),
+        )
+        nag.acknowledge(
+            owner(target),
+            "EC2 Describe* calls support no resource-level permissions; network interfaces are created by the "
+            "service with generated ids, scoped to this account and region.",
+            nag.wildcard_resource_finding(self, "*"),
+            *(nag.wildcard_resource_finding(self, arn) for arn in scoped),
+        )
+
+    def _condition(self, name: str, condition: ICfnConditionExpression) -> CfnCondition:
+        return CfnCondition(self, name, expression=condition)
+
+    def _pick(self, new: str, existing: str, project: str) -> str:
+        return Fn.condition_if(
+            self.is_new_vpc.logical_id,
+            new,
+            Fn.condition_if(self.is_existing_vpc.logical_id, existing, project),
+        ).to_string()
+
+    def _build_security_group(self) -> ec2.CfnSecurityGroup:
+        group = ec2.CfnSecurityGroup(
+            self,
+            "SecurityGroup",
+            group_description="Gen AI sandbox workloads: HTTPS out, all traffic between members",
+            vpc_id=self.vpc_id,
+            security_group_egress=[
+                ec2.CfnSecurityGroup.EgressProperty(
+                    ip_protocol="tcp", from_port=443, to_port=443, cidr_ip="0.0.0.0/0", description="HTTPS to AWS APIs"
+                )
+            ],
+        )
+        group.cfn_options.condition = self.creates_security_group
+        members = ec2.CfnSecurityGroupIngress(
+            self,
+            "MembersIngress",
+            group_id=group.attr_group_id,
+            source_security_group_id=group.attr_group_id,
+            ip_protocol="-1",
+            description="Distributed training and endpoints talk to each other",
+        )
+        members.cfn_options.condition = self.creates_security_group
+        nag.acknowledge(
+            members,
+            "The only ingress comes from members of the same security group (no CIDR, no port exposed outside it); "
+            "the rule cannot evaluate a security-group reference.",
+            "HIPAA.Security-EC2RestrictedCommonPorts",
+            "NIST.800.53.R5-EC2RestrictedCommonPorts",
+        )
+        return group
+
+
+DESCRIBE_ACTIONS = (
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
+)
+INTERFACE_ACTIONS = (
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
+)
+INTERFACE_RESOURCES = ("network-interface", "subnet", "security-group")

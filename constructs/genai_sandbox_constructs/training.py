@@ -1,0 +1,108 @@
+"""The SageMaker training and processing role of a sandbox: reads data, writes artifacts and checkpoints."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from . import layout, nag
+from .bucket import SandboxBucket
+from .grants import PolicyTarget, attach, owner
+from .image_repository import PULL_ACTIONS, ImageRepository
+from .key import SandboxKey
+from .network import SandboxNetwork
+from .registry import ModelRegistry
+
+LOG_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
+
+
+class TrainingRole(Construct):
+    """A role only SageMaker (of this account) can assume, for training, processing and pipeline jobs.
+
+    Reads ``data/`` and ``configs/``, reads and writes ``artifacts/`` (models, outputs, checkpoints), encrypts with
+    the sandbox key, registers models, pulls the sandbox's and AWS-hosted images, logs under ``/aws/sagemaker/``
+    and runs in the sandbox network. Its permissions are a managed policy, not inline.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        bucket: SandboxBucket,
+        key: SandboxKey,
+        registry: ModelRegistry,
+        images: ImageRepository,
+        network: SandboxNetwork,
+    ) -> None:
+        """:param bucket: the sandbox bucket (required).
+        :param key: the sandbox key (required).
+        :param registry: the model registry the jobs register into (required).
+        :param images: the sandbox image repository (required).
+        :param network: the network the jobs run in (required).
+        """
+        super().__init__(scope, construct_id)
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal(
+                "sagemaker.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
+            ),
+            description="SageMaker training and processing jobs of a Gen AI sandbox",
+        )
+        """The role; CloudFormation names it."""
+        self.policy = iam.ManagedPolicy(
+            self, "Permissions", roles=[self.role], description="Gen AI sandbox training and processing jobs"
+        )
+        """The role's permissions."""
+        bucket.grant_read(layout.DATA, self.policy)
+        bucket.grant_read(layout.CONFIGS, self.policy)
+        bucket.grant_read_write(layout.ARTIFACTS, self.policy)
+        key.grant_use(self.policy)
+        registry.grant_register(self.policy)
+        images.grant_pull(self.policy)
+        network.grant_attach(self.policy)
+        self._allow_aws_images_logs_and_metrics()
+
+    def grant_pass_to_sagemaker(self, target: PolicyTarget) -> None:
+        """Let ``target`` pass this role to SageMaker, and to nothing else."""
+        attach(
+            target,
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[self.role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+            ),
+            iam.PolicyStatement(actions=["iam:GetRole"], resources=[self.role.role_arn]),
+        )
+
+    def _allow_aws_images_logs_and_metrics(self) -> None:
+        aws_images = f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:*:repository/*"
+        logs = f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:/aws/sagemaker/*"
+        self.policy.add_statements(
+            iam.PolicyStatement(actions=list(PULL_ACTIONS), resources=[aws_images]),
+            iam.PolicyStatement(actions=list(LOG_ACTIONS), resources=[logs]),
+            iam.PolicyStatement(
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}},
+            ),
+        )
+        nag.acknowledge(
+            owner(self.policy),
+            "AWS-hosted SageMaker images live in per-region AWS accounts; pulls are read-only, limited to this "
+            "region, and work only where the owning repository's policy shares the image.",
+            nag.wildcard_resource_finding(self, aws_images),
+        )
+        nag.acknowledge(
+            owner(self.policy),
+            "SageMaker names job log groups and streams under /aws/sagemaker/ at run time.",
+            nag.wildcard_resource_finding(self, logs),
+        )
+        nag.acknowledge(
+            owner(self.policy),
+            "cloudwatch:PutMetricData has no resource-level permissions; a condition limits it to the "
+            "/aws/sagemaker/ namespaces.",
+            nag.wildcard_resource_finding(self, "*"),
+        )

@@ -1,0 +1,128 @@
+"""The genai-sandbox blueprint's own parameters (network, governance, data sources) and their Rules."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnParameter, CfnRule, CfnRuleAssertion, Fn, Stack
+
+from genai_sandbox_constructs.data_sources import MAX_GLUE_DATABASES
+from genai_sandbox_constructs.network import EXISTING_VPC, MODES, PROJECT_NETWORK
+
+SUBNET = "subnet-[0-9a-f]{8,17}"
+S3_ARN = "arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^,]*)?"
+GLUE_NAME = "[a-z0-9_-]{1,255}"
+EXISTING_VPC_FIELDS = ("ExistingVpcId", "ExistingSubnetIds", "ExistingSecurityGroupId")
+
+
+def _list_pattern(item: str, most: int | None = None) -> str:
+    """Empty, or up to ``most`` (default: any number of) comma-joined items without spaces."""
+    repeat = f"{{0,{most - 1}}}" if most else "*"
+    return f"^({item}(,{item}){repeat})?$"
+
+
+class SandboxParameters:
+    """Declares the parameters on ``stack``; attributes hold their values as tokens."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.network_mode = _parameter(
+            stack,
+            "NetworkMode",
+            "Where sandbox workloads run. ProjectNetwork: the SMUS project's subnets and security group (Tooling "
+            "exports). ExistingVpc: the VPC and subnets given below. NewVpc: a new isolated VPC in two AZs with an "
+            "S3 gateway endpoint and 11 interface endpoints (about $7.3 per endpoint per AZ per month, $160 in all).",
+            default=PROJECT_NETWORK,
+            allowed_values=list(MODES),
+        )
+        self.existing_vpc_id = _parameter(
+            stack,
+            "ExistingVpcId",
+            "ExistingVpc mode only: the VPC id (vpc-...).",
+            "^(vpc-[0-9a-f]{8,17})?$",
+            "must be empty or a VPC id such as vpc-0123456789abcdef0",
+        )
+        self.existing_subnet_ids = _parameter(
+            stack,
+            "ExistingSubnetIds",
+            "ExistingVpc mode only: comma-joined private subnet ids of that VPC, no spaces (two AZs or more).",
+            _list_pattern(SUBNET),
+            "must be empty or subnet ids such as subnet-0123456789abcdef0,subnet-0fedcba9876543210 (no spaces)",
+        )
+        self.existing_security_group_id = _parameter(
+            stack,
+            "ExistingSecurityGroupId",
+            "ExistingVpc mode only: security group for sandbox workloads (sg-...); empty creates one.",
+            "^(sg-[0-9a-f]{8,17})?$",
+            "must be empty or a security group id such as sg-0123456789abcdef0",
+        )
+        self.data_source_s3_arns = _parameter(
+            stack,
+            "DataSourceS3Arns",
+            "Optional existing S3 data to read, comma-joined ARNs: arn:aws:s3:::bucket allows listing, "
+            "arn:aws:s3:::bucket/prefix/* allows reading.",
+            _list_pattern(S3_ARN),
+            "must be empty or comma-joined S3 ARNs such as arn:aws:s3:::my-bucket,arn:aws:s3:::my-bucket/raw/*",
+        )
+        self.data_source_glue_databases = _parameter(
+            stack,
+            "DataSourceGlueDatabases",
+            f"Optional existing Glue databases to read (tables too), up to {MAX_GLUE_DATABASES} comma-joined names; "
+            "Lake Formation grants still apply.",
+            _list_pattern(GLUE_NAME, MAX_GLUE_DATABASES),
+            f"must be empty or up to {MAX_GLUE_DATABASES} comma-joined Glue database names (a-z, 0-9, _ and -)",
+        )
+        self._add_network_rules(stack)
+
+    def _add_network_rules(self, stack: Stack) -> None:
+        is_existing = Fn.condition_equals(self.network_mode, EXISTING_VPC)
+        CfnRule(
+            stack,
+            "ExistingVpcNeedsVpcAndSubnets",
+            rule_condition=is_existing,
+            assertions=[
+                CfnRuleAssertion(
+                    assert_=Fn.condition_not(Fn.condition_equals(value, "")),
+                    assert_description=f"NetworkMode ExistingVpc needs {name}: {what}.",
+                )
+                for name, value, what in (
+                    ("ExistingVpcId", self.existing_vpc_id, "the id of the VPC (vpc-...)"),
+                    ("ExistingSubnetIds", self.existing_subnet_ids, "comma-joined private subnet ids of that VPC"),
+                )
+            ],
+        )
+        CfnRule(
+            stack,
+            "ExistingVpcFieldsOnlyInExistingVpcMode",
+            rule_condition=Fn.condition_not(is_existing),
+            assertions=[
+                CfnRuleAssertion(
+                    assert_=Fn.condition_equals(value, ""),
+                    assert_description=f"{name} is only used with NetworkMode ExistingVpc: clear it or choose "
+                    "ExistingVpc.",
+                )
+                for name, value in zip(
+                    EXISTING_VPC_FIELDS,
+                    (self.existing_vpc_id, self.existing_subnet_ids, self.existing_security_group_id),
+                    strict=True,
+                )
+            ],
+        )
+
+
+def _parameter(
+    stack: Stack,
+    name: str,
+    description: str,
+    pattern: str | None = None,
+    constraint: str | None = None,
+    *,
+    default: str = "",
+    allowed_values: list[str] | None = None,
+) -> str:
+    return CfnParameter(
+        stack,
+        name,
+        description=description,
+        default=default,
+        allowed_pattern=pattern,
+        allowed_values=allowed_values,
+        constraint_description=constraint,
+    ).value_as_string

@@ -1,0 +1,74 @@
+"""Evaluate a template's Conditions and Fn::If for one parameter set, as CloudFormation does at deploy time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+PSEUDO = {"AWS::NoValue": None, "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws"}
+
+
+class Evaluated:
+    """One template under one parameter set: which conditions hold, which resources exist, resolved values."""
+
+    def __init__(self, template: Mapping[str, Any], parameters: Mapping[str, str]) -> None:
+        self.template = template
+        declared = template.get("Parameters", {})
+        self.parameters = {name: parameters.get(name, spec.get("Default")) for name, spec in declared.items()}
+        self.conditions: dict[str, bool] = {}
+        for name in template.get("Conditions", {}):
+            self.condition(name)
+
+    def condition(self, name: str) -> bool:
+        """The value of condition ``name``."""
+        if name not in self.conditions:
+            self.conditions[name] = bool(self._truth(self.template["Conditions"][name]))
+        return self.conditions[name]
+
+    def resources(self) -> dict[str, Any]:
+        """The resources CloudFormation would create."""
+        return {
+            logical_id: resource
+            for logical_id, resource in self.template["Resources"].items()
+            if "Condition" not in resource or self.condition(resource["Condition"])
+        }
+
+    def outputs(self) -> dict[str, Any]:
+        """The outputs CloudFormation would create, with Fn::If and parameter references resolved."""
+        return {
+            key: self.resolve(output["Value"])
+            for key, output in self.template.get("Outputs", {}).items()
+            if "Condition" not in output or self.condition(output["Condition"])
+        }
+
+    def resolve(self, node: Any) -> Any:
+        """Pick the taken branch of every Fn::If and substitute parameters; other intrinsics stay as they are."""
+        if isinstance(node, list):
+            return [self.resolve(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if "Fn::If" in node:
+            name, taken, other = node["Fn::If"]
+            return self.resolve(taken if self.condition(name) else other)
+        if set(node) == {"Ref"} and node["Ref"] in self.parameters:
+            return self.parameters[node["Ref"]]
+        if set(node) == {"Ref"} and node["Ref"] in PSEUDO:
+            return PSEUDO[node["Ref"]]
+        return {key: self.resolve(value) for key, value in node.items()}
+
+    def _truth(self, node: Any) -> Any:
+        if not isinstance(node, dict):
+            return node
+        ((function, argument),) = node.items()
+        if function == "Condition":
+            return self.condition(argument)
+        if function == "Ref":
+            return self.parameters[argument]
+        values = [self._truth(item) for item in argument]
+        operations = {
+            "Fn::Equals": lambda: str(values[0]) == str(values[1]),
+            "Fn::Not": lambda: not values[0],
+            "Fn::And": lambda: all(values),
+            "Fn::Or": lambda: any(values),
+        }
+        return operations[function]()
