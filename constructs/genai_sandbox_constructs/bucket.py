@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from aws_cdk import Aws, RemovalPolicy, Token
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_events as events
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from . import layout, nag
-from .errors import Problems
-from .grants import PolicyTarget, attach, owner
+from . import nag
+from .bucket_access import BucketAccess, check_prefix
+from .grants import PolicyTarget
 from .lifecycle import LifecycleDays
 
-READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging")
-WRITE_ACTIONS = ("s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload")
-DELETE_ACTIONS = ("s3:DeleteObject",)
-"""Deleting adds a delete marker in a versioned bucket; nobody is granted ``s3:DeleteObjectVersion``."""
-ENCRYPT_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
-"""SSE-KMS writes need a data key, and multipart uploads decrypt it again to complete."""
 ACCESS_LOG_PREFIX = "sandbox-bucket/"
 
 
@@ -50,77 +43,29 @@ class SandboxBucket(Construct):
         """Receives the server access logs of ``bucket`` (SSE-S3: S3 cannot deliver logs to SSE-KMS buckets)."""
         self.bucket = self._build_bucket(days)
         """The sandbox bucket."""
+        self.access = BucketAccess(self, bucket_arn=self.bucket.bucket_arn, key_arn=encryption_key.key_arn)
+        """Prefix-scoped grants on the bucket."""
 
     def grant_read(self, prefix: str, target: PolicyTarget) -> None:
         """Let ``target`` list and read objects under ``prefix`` (decrypting through S3 only)."""
-        self._grant(prefix, target, READ_ACTIONS, list_objects=True, key_actions=("kms:Decrypt",))
+        self.access.grant_read(prefix, target)
 
     def grant_write(self, prefix: str, target: PolicyTarget) -> None:
         """Let ``target`` put objects under ``prefix`` (encrypting through S3 only), without reading them."""
-        self._grant(prefix, target, WRITE_ACTIONS, list_objects=False, key_actions=ENCRYPT_ACTIONS)
+        self.access.grant_write(prefix, target)
 
     def grant_read_write(self, prefix: str, target: PolicyTarget) -> None:
         """Let ``target`` list, read, write and delete (add delete markers to) objects under ``prefix``."""
-        self._grant(
-            prefix,
-            target,
-            READ_ACTIONS + WRITE_ACTIONS + DELETE_ACTIONS,
-            list_objects=True,
-            key_actions=ENCRYPT_ACTIONS,
-        )
+        self.access.grant_read_write(prefix, target)
 
     def object_created_pattern(self, prefix: str) -> events.EventPattern:
         """EventBridge pattern matching ``Object Created`` events of this bucket under layout ``prefix``."""
-        self._check_prefix(prefix)
+        check_prefix(prefix)
         return events.EventPattern(
             source=["aws.s3"],
             detail_type=["Object Created"],
             detail={"bucket": {"name": [self.bucket.bucket_name]}, "object": {"key": [{"prefix": prefix}]}},
         )
-
-    def _grant(
-        self,
-        prefix: str,
-        target: PolicyTarget,
-        object_actions: tuple[str, ...],
-        *,
-        list_objects: bool,
-        key_actions: tuple[str, ...],
-    ) -> None:
-        self._check_prefix(prefix)
-        objects = f"{self.bucket.bucket_arn}/{prefix}*"
-        statements = [
-            iam.PolicyStatement(actions=list(object_actions), resources=[objects]),
-            iam.PolicyStatement(
-                actions=list(key_actions),
-                resources=[self._key.key_arn],
-                conditions={"StringEquals": {"kms:ViaService": f"s3.{Aws.REGION}.amazonaws.com"}},
-            ),
-        ]
-        if list_objects:
-            statements.append(
-                iam.PolicyStatement(
-                    actions=["s3:ListBucket"],
-                    resources=[self.bucket.bucket_arn],
-                    conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
-                )
-            )
-        attach(target, *statements)
-        nag.acknowledge(
-            owner(target),
-            f"Object access is scoped to the sandbox layout prefix '{prefix}'; object keys below it are not known.",
-            nag.wildcard_resource_finding(self, objects),
-        )
-
-    @staticmethod
-    def _check_prefix(prefix: str) -> None:
-        if Token.is_unresolved(prefix):
-            return
-        problem = layout.prefix_problem(prefix)
-        if problem:
-            problems = Problems("SandboxBucket grant")
-            problems.add("prefix", prefix, problem)
-            problems.raise_if_any()
 
     def _build_access_log_bucket(self, days: LifecycleDays) -> s3.Bucket:
         log_bucket = _protected_bucket(

@@ -12,7 +12,7 @@ from aws_cdk import Aws, CfnCondition, Fn, ICfnConditionExpression
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from . import nag
 from .conditions import expression, make_conditional
@@ -95,19 +95,7 @@ class SandboxNetwork(Construct):
 
     def grant_attach(self, target: PolicyTarget) -> None:
         """Let ``target`` (a SageMaker or Lambda role) create and remove its network interfaces in this account."""
-        scoped = [f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:{kind}/*" for kind in INTERFACE_RESOURCES]
-        attach(
-            target,
-            iam.PolicyStatement(actions=list(DESCRIBE_ACTIONS), resources=["*"]),
-            iam.PolicyStatement(actions=list(INTERFACE_ACTIONS), resources=scoped),
-        )
-        nag.acknowledge(
-            owner(target),
-            "EC2 Describe* calls support no resource-level permissions; network interfaces are created by the "
-            "service with generated ids, scoped to this account and region.",
-            nag.wildcard_resource_finding(self, "*"),
-            *(nag.wildcard_resource_finding(self, arn) for arn in scoped),
-        )
+        grant_network_interfaces(self, target)
 
     def _condition(self, name: str, condition: ICfnConditionExpression) -> CfnCondition:
         return CfnCondition(self, name, expression=condition)
@@ -149,6 +137,24 @@ class SandboxNetwork(Construct):
             "NIST.800.53.R5-EC2RestrictedCommonPorts",
         )
         return group
+
+
+def grant_network_interfaces(scope: IConstruct, target: PolicyTarget) -> None:
+    """Let ``target`` create and remove network interfaces in this account and region, as VPC-attached SageMaker
+    jobs, endpoints and Lambda functions do; ``scope`` is any construct of the stack."""
+    scoped = [f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:{kind}/*" for kind in INTERFACE_RESOURCES]
+    attach(
+        target,
+        iam.PolicyStatement(actions=list(DESCRIBE_ACTIONS), resources=["*"]),
+        iam.PolicyStatement(actions=list(INTERFACE_ACTIONS), resources=scoped),
+    )
+    nag.acknowledge(
+        owner(target),
+        "EC2 Describe* calls support no resource-level permissions; network interfaces are created by the service "
+        "with generated ids, scoped to this account and region.",
+        nag.wildcard_resource_finding(scope, "*"),
+        *(nag.wildcard_resource_finding(scope, arn) for arn in scoped),
+    )
 
 
 DESCRIBE_ACTIONS = (
