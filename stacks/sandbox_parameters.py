@@ -8,8 +8,9 @@ from genai_sandbox_constructs.data_sources import MAX_GLUE_DATABASES
 from genai_sandbox_constructs.network import EXISTING_VPC, MODES, PROJECT_NETWORK
 
 SUBNET = "subnet-[0-9a-f]{8,17}"
-S3_ARN = "arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^,]*)?"
-GLUE_NAME = "[a-z0-9_-]{1,255}"
+S3_ARN = "arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^,]{0,256})?"
+GLUE_NAME = "[a-z0-9_-]{1,64}"
+S3_ARN_LIMIT = 10
 EXISTING_VPC_FIELDS = ("ExistingVpcId", "ExistingSubnetIds", "ExistingSecurityGroupId")
 
 
@@ -56,10 +57,11 @@ class SandboxParameters:
         self.data_source_s3_arns = _parameter(
             stack,
             "DataSourceS3Arns",
-            "Optional existing S3 data to read, comma-joined ARNs: arn:aws:s3:::bucket allows listing, "
-            "arn:aws:s3:::bucket/prefix/* allows reading.",
-            _list_pattern(S3_ARN),
-            "must be empty or comma-joined S3 ARNs such as arn:aws:s3:::my-bucket,arn:aws:s3:::my-bucket/raw/*",
+            f"Optional existing S3 data to read, up to {S3_ARN_LIMIT} comma-joined ARNs: arn:aws:s3:::bucket "
+            "allows listing, arn:aws:s3:::bucket/prefix/* allows reading (SSE-S3 or unencrypted data only).",
+            _list_pattern(S3_ARN, S3_ARN_LIMIT),
+            f"must be empty or up to {S3_ARN_LIMIT} comma-joined S3 ARNs such as "
+            "arn:aws:s3:::my-bucket,arn:aws:s3:::my-bucket/raw/*",
         )
         self.data_source_glue_databases = _parameter(
             stack,
@@ -67,7 +69,8 @@ class SandboxParameters:
             f"Optional existing Glue databases to read (tables too), up to {MAX_GLUE_DATABASES} comma-joined names; "
             "Lake Formation grants still apply.",
             _list_pattern(GLUE_NAME, MAX_GLUE_DATABASES),
-            f"must be empty or up to {MAX_GLUE_DATABASES} comma-joined Glue database names (a-z, 0-9, _ and -)",
+            f"must be empty or up to {MAX_GLUE_DATABASES} comma-joined Glue database names of 1-64 characters "
+            "(a-z, 0-9, _ and -)",
         )
         self._add_network_rules(stack)
 

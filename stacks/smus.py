@@ -21,8 +21,8 @@ RESERVED_SPECS: dict[str, tuple[str, str, str | None]] = {
     PROJECT_ID: ("the project id, 1-36 letters, digits or hyphens", "^[a-zA-Z0-9-]{1,36}$", None),
     ENVIRONMENT_ID: ("the environment id, 1-36 letters, digits or hyphens", "^[a-zA-Z0-9-]{1,36}$", None),
     SCOPE_NAME: (
-        "the project scope, 1-12 letters, digits or hyphens; dev is the Tooling scope",
-        "^[a-zA-Z0-9-]{1,12}$",
+        "the project scope, 1-12 letters, digits or inner hyphens; dev is the Tooling scope",
+        "^(?=.{1,12}$)[a-zA-Z0-9]+(-+[a-zA-Z0-9]+)*$",
         "dev",
     ),
 }

@@ -33,44 +33,69 @@ VALID = {
 
 DEPLOY_TIME_CASES = [
     ("Environment", "production", "Environment='production': must be one of dev, staging, prod"),
-    ("ProjectName", "Fraud_Detection", "ProjectName='Fraud_Detection': must be 2-32 lowercase letters"),
-    ("ProjectName", "a" * 33, "ProjectName='" + "a" * 33 + "': must be 2-32 lowercase letters"),
+    (
+        "ProjectName",
+        "Fraud_Detection",
+        "ProjectName='Fraud_Detection': must be 2-32 lowercase letters, digits or hyphens, starting with a letter",
+    ),
+    (
+        "ProjectName",
+        "a" * 33,
+        f"ProjectName='{'a' * 33}': must be 2-32 lowercase letters, digits or hyphens, starting with a letter",
+    ),
     (
         "datazoneEnvironmentProjectId",
         "proj_1",
         "datazoneEnvironmentProjectId='proj_1': must be the project id, 1-36 letters, digits or hyphens",
     ),
     ("datazoneEnvironmentProjectId", None, "datazoneEnvironmentProjectId: required, no default"),
-    ("datazoneEnvironmentEnvironmentId", "", "datazoneEnvironmentEnvironmentId='': must be the environment id, 1-36"),
+    (
+        "datazoneEnvironmentEnvironmentId",
+        "",
+        "datazoneEnvironmentEnvironmentId='': must be the environment id, 1-36 letters, digits or hyphens",
+    ),
     (
         "datazoneEnvironmentDomainId",
         "domain-1",
-        "datazoneEnvironmentDomainId='domain-1': must be the domain id, dzd_ or dzd-",
+        "datazoneEnvironmentDomainId='domain-1': must be the domain id, dzd_ or dzd- and 1-36 more",
     ),
     (
         "datazoneScopeName",
-        "much-too-long-scope",
-        "datazoneScopeName='much-too-long-scope': must be the project scope, 1-12 letters",
+        "dev-",
+        "datazoneScopeName='dev-': must be the project scope, 1-12 letters, digits or inner hyphens; dev is the "
+        "Tooling scope",
     ),
     ("Unknown", "x", "Unknown: not a parameter of this template"),
     ("NetworkMode", "Vpc", "NetworkMode='Vpc': must be one of ProjectNetwork, ExistingVpc, NewVpc"),
     ("ExistingVpcId", "vpc-12", "ExistingVpcId='vpc-12': must be empty or a VPC id such as vpc-0123456789abcdef0"),
-    ("ExistingSubnetIds", "subnet-0123456789abcdef0, subnet-0fedcba987654321f", "ExistingSubnetIds='subnet-01"),
-    ("ExistingSecurityGroupId", "default", "ExistingSecurityGroupId='default': must be empty or a security group id"),
+    (
+        "ExistingSubnetIds",
+        "subnet-0123456789abcdef0, subnet-0fedcba987654321f",
+        "ExistingSubnetIds='subnet-0123456789abcdef0, subnet-0fedcba987654321f': must be empty or subnet ids such "
+        "as subnet-0123456789abcdef0,subnet-0fedcba9876543210 (no spaces)",
+    ),
+    (
+        "ExistingSecurityGroupId",
+        "default",
+        "ExistingSecurityGroupId='default': must be empty or a security group id such as sg-0123456789abcdef0",
+    ),
     (
         "PermissionsBoundaryArn",
         "arn:aws:iam::123456789012:role/Boundary",
-        "PermissionsBoundaryArn='arn:aws:iam::123456789012:role/Boundary': must be empty or a managed policy ARN",
+        "PermissionsBoundaryArn='arn:aws:iam::123456789012:role/Boundary': must be empty or a managed policy ARN "
+        "such as arn:aws:iam::123456789012:policy/SandboxBoundary",
     ),
     (
         "DataSourceS3Arns",
         "s3://bucket/prefix",
-        "DataSourceS3Arns='s3://bucket/prefix': must be empty or comma-joined S3",
+        "DataSourceS3Arns='s3://bucket/prefix': must be empty or up to 10 comma-joined S3 ARNs such as "
+        "arn:aws:s3:::my-bucket,arn:aws:s3:::my-bucket/raw/*",
     ),
     (
         "DataSourceGlueDatabases",
         ",".join(f"db{i}" for i in range(11)),
-        "DataSourceGlueDatabases='db0,db1,db2,db3,db4,db5,db6,db7,db8,db9,db10': must be empty or up to 10",
+        "DataSourceGlueDatabases='db0,db1,db2,db3,db4,db5,db6,db7,db8,db9,db10': must be empty or up to 10 "
+        "comma-joined Glue database names of 1-64 characters (a-z, 0-9, _ and -)",
     ),
 ]
 
@@ -120,8 +145,7 @@ def test_bad_parameter_values_are_named_with_what_is_allowed(
     given = {k: v for k, v in VALID.items() if k != field}
     if value is not None:
         given[field] = value
-    errors = parameter_errors(synthesized.templates["genai-sandbox"], given)
-    assert any(error.startswith(message) for error in errors), errors
+    assert parameter_errors(synthesized.templates["genai-sandbox"], given) == [message]
 
 
 def test_valid_parameters_pass(synthesized: Synthesized) -> None:

@@ -21,6 +21,8 @@ from tests.helpers.tooling import tooling_template
 
 SKIPPED_BY_MOTO = {"AWS::S3::BucketPolicy", "AWS::SageMaker::ModelPackageGroup"}
 """Types moto 5.2.5 does not create; the template assertions cover them."""
+SKIPPED_WITH_A_SECURITY_GROUP = {"AWS::EC2::SecurityGroupEgress"}
+"""moto also skips stand-alone egress rules (the members' rule), in the modes that create a security group."""
 PROJECTS = ("proj1abcdefgh1", "proj2abcdefgh2")
 DATA_BUCKET = "arn:aws:s3:::corporate-data"
 
@@ -86,7 +88,8 @@ def deployment(request: pytest.FixtureRequest, synthesized: Synthesized) -> Iter
                 }
             sandbox[project_id] = account.create_stack(f"DataZone-Env-env{project_id[-6:]}", body, parameters)
         yield Deployment(mode, account, tooling, sandbox, boundary)
-    assert account.skipped == SKIPPED_BY_MOTO
+    creates_group = mode != PROJECT_NETWORK
+    assert account.skipped == SKIPPED_BY_MOTO | (SKIPPED_WITH_A_SECURITY_GROUP if creates_group else set())
 
 
 def test_both_projects_export_their_own_names(deployment: Deployment) -> None:
@@ -217,3 +220,19 @@ def test_only_new_vpc_mode_creates_a_vpc(deployment: Deployment) -> None:
         assert not ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": vpc_ids}])[
             "InternetGateways"
         ]
+
+
+@pytest.mark.parametrize("mode", [EXISTING_VPC, NEW_VPC])
+def test_modes_without_the_project_network_deploy_without_tooling_exports(synthesized: Synthesized, mode: str) -> None:
+    """The Tooling imports sit in an untaken Fn::If branch: no Tooling stack is needed (moto evaluates lazily)."""
+    with moto_account() as account:
+        ec2 = account.client("ec2")
+        vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.1.{i}.0/24")["Subnet"]["SubnetId"] for i in (0, 1)]
+        existing = {"ExistingVpcId": vpc, "ExistingSubnetIds": ",".join(subnets)} if mode == EXISTING_VPC else {}
+        lonely = f"lonely{mode.lower()}"  # a project whose Tooling exports exist nowhere
+        parameters = {**sandbox_parameters(lonely), "NetworkMode": mode, **existing}
+        body = moto_compatible(synthesized.templates["genai-sandbox"])
+        outputs = account.create_stack(f"DataZone-Env-{lonely}", body, parameters)
+        assert len(outputs["SubnetIds"].split(",")) == 2
+        assert f"privateSubnets-{lonely}-dev" not in account.exports()

@@ -141,14 +141,6 @@ def test_registry_group_name_carries_project_and_scope(sandbox_template: Templat
     )
 
 
-def test_longest_ids_still_give_a_legal_group_name(template: dict[str, Any]) -> None:
-    project_id = "p" * 36  # the parameters' maximum lengths
-    scope = "s" * 12
-    assert len(f"genai-sandbox-{project_id}-{scope}") <= 63
-    assert template["Parameters"]["datazoneEnvironmentProjectId"]["AllowedPattern"] == "^[a-zA-Z0-9-]{1,36}$"
-    assert template["Parameters"]["datazoneScopeName"]["AllowedPattern"] == "^[a-zA-Z0-9-]{1,12}$"
-
-
 @pytest.mark.parametrize("resource_type", ["AWS::S3::Bucket", "AWS::KMS::Key", "AWS::SageMaker::ModelPackageGroup"])
 def test_cost_allocation_tags_on_taggable_resources(template: dict[str, Any], resource_type: str) -> None:
     resources = [r for r in template["Resources"].values() if r["Type"] == resource_type]

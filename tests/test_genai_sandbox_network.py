@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -52,7 +53,11 @@ def test_other_modes_never_read_the_tooling_exports(template: dict[str, Any], mo
 
 def test_existing_vpc_uses_the_given_ids_and_creates_only_a_security_group(template: dict[str, Any]) -> None:
     evaluated = _mode(template, EXISTING_VPC)
-    assert _ec2_types(evaluated) == ["AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"]
+    assert _ec2_types(evaluated) == [
+        "AWS::EC2::SecurityGroup",
+        "AWS::EC2::SecurityGroupEgress",
+        "AWS::EC2::SecurityGroupIngress",
+    ]
     outputs = evaluated.outputs()
     assert outputs["SubnetIds"] == EXISTING["ExistingSubnetIds"]
     assert outputs["VpcId"] == EXISTING["ExistingVpcId"]
@@ -159,3 +164,50 @@ def test_every_role_in_the_template_has_the_boundary_property(template: dict[str
         == {"Fn::If": ["HasPermissionsBoundary", {"Ref": "PermissionsBoundaryArn"}, {"Ref": "AWS::NoValue"}]}
         for r in roles
     )
+
+
+COMBINATIONS = [
+    {"NetworkMode": mode, **extra}
+    for mode, extras in (
+        (PROJECT_NETWORK, [{}]),
+        (EXISTING_VPC, [EXISTING, {**EXISTING, "ExistingSecurityGroupId": "sg-0123456789abcdef0"}]),
+        (NEW_VPC, [{}]),
+    )
+    for extra in extras
+]
+SOURCES = [{}, {"DataSourceS3Arns": "arn:aws:s3:::b", "DataSourceGlueDatabases": "sales"}]
+
+
+def _references(node: Any) -> set[str]:
+    if isinstance(node, list):
+        return set().union(*(_references(item) for item in node)) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    found = set()
+    if "Ref" in node and isinstance(node["Ref"], str):
+        found.add(node["Ref"])
+    if "Fn::GetAtt" in node:
+        found.add(node["Fn::GetAtt"][0])
+    if "Fn::Sub" in node and isinstance(node["Fn::Sub"], str):
+        found |= {name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", node["Fn::Sub"])}
+    return found | set().union(*(_references(value) for key, value in node.items() if key != "DependsOn"))
+
+
+@pytest.mark.parametrize("network", COMBINATIONS)
+@pytest.mark.parametrize("sources", SOURCES)
+def test_what_remains_only_references_what_remains(
+    template: dict[str, Any], network: dict[str, str], sources: dict[str, str]
+) -> None:
+    """Conditions applied by an Aspect regress silently: no kept resource or output may point at a dropped one."""
+    evaluated = Evaluated(template, {**network, **sources})
+    kept = evaluated.resources()
+    known = (
+        set(kept)
+        | set(template["Parameters"])
+        | {"AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::NoValue", "AWS::StackName", "AWS::URLSuffix"}
+    )
+    for logical_id, resource in kept.items():
+        missing = _references(evaluated.resolve(resource.get("Properties", {}))) - known
+        assert not missing, f"{logical_id} references {missing}"
+    missing = _references(evaluated.outputs()) - known
+    assert not missing, f"outputs reference {missing}"

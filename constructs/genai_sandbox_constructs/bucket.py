@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -98,6 +99,20 @@ class SandboxBucket(Construct):
             server_access_logs_prefix=ACCESS_LOG_PREFIX,
             lifecycle_rules=days.sandbox_rules(),
         )
+        for sid, header, expected in (
+            ("DenyUploadsWithAnotherEncryption", "s3:x-amz-server-side-encryption", "aws:kms"),
+            ("DenyUploadsWithAnotherKey", "s3:x-amz-server-side-encryption-aws-kms-key-id", self._key.key_arn),
+        ):
+            bucket.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=sid,
+                    effect=iam.Effect.DENY,
+                    principals=[iam.AnyPrincipal()],
+                    actions=["s3:PutObject"],
+                    resources=[bucket.arn_for_objects("*")],
+                    conditions={"StringNotEqualsIfExists": {header: expected}},
+                )
+            )
         cfn_bucket = cast(s3.CfnBucket, bucket.node.default_child)
         cfn_bucket.add_property_override("NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled", True)
         _acknowledge_no_replication(bucket)

@@ -19,15 +19,10 @@ SERVICES_USING_KEY_DIRECTLY = (
 """Service principals that encrypt or decrypt with the key on their own behalf (publishing to encrypted topics
 and queues, alarm actions); callers inside the account get key use through their own IAM policies."""
 
-KEY_USE_ACTIONS = (
-    "kms:Decrypt",
-    "kms:DescribeKey",
-    "kms:Encrypt",
-    "kms:GenerateDataKey",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-)
-"""What a principal needs to read and write data encrypted with the key. No wildcards."""
+KEY_USE_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
+"""What a principal needs to read and write data encrypted with the key. No wildcards, no re-encryption."""
+SERVICES_FOR_PRINCIPALS = ("s3", "sagemaker", "sqs", "sns", "ecr")
+"""The AWS services through which principals may use the key (``kms:ViaService``)."""
 
 
 class SandboxKey(Construct):
@@ -57,10 +52,17 @@ class SandboxKey(Construct):
         self._allow_services()
 
     def grant_use(self, target: PolicyTarget) -> None:
-        """Let ``target`` encrypt and decrypt with this key, and let AWS services it calls use it on its behalf."""
+        """Let ``target`` encrypt and decrypt through the services in ``SERVICES_FOR_PRINCIPALS`` only, and let
+        AWS services it calls create grants on the key (SageMaker volumes)."""
+        through = [f"{service}.{Aws.REGION}.amazonaws.com" for service in SERVICES_FOR_PRINCIPALS]
         attach(
             target,
-            iam.PolicyStatement(actions=list(KEY_USE_ACTIONS), resources=[self.key.key_arn]),
+            iam.PolicyStatement(
+                actions=list(KEY_USE_ACTIONS),
+                resources=[self.key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": through}},
+            ),
+            iam.PolicyStatement(actions=["kms:DescribeKey"], resources=[self.key.key_arn]),
             iam.PolicyStatement(
                 actions=["kms:CreateGrant"],
                 resources=[self.key.key_arn],

@@ -120,17 +120,26 @@ class SandboxNetwork(Construct):
             ],
         )
         group.cfn_options.condition = self.creates_security_group
-        members = ec2.CfnSecurityGroupIngress(
+        members_in = ec2.CfnSecurityGroupIngress(
             self,
             "MembersIngress",
             group_id=group.attr_group_id,
             source_security_group_id=group.attr_group_id,
             ip_protocol="-1",
-            description="Distributed training and endpoints talk to each other",
+            description="Distributed training and endpoint containers talk to each other",
         )
-        members.cfn_options.condition = self.creates_security_group
+        members_out = ec2.CfnSecurityGroupEgress(
+            self,
+            "MembersEgress",
+            group_id=group.attr_group_id,
+            destination_security_group_id=group.attr_group_id,
+            ip_protocol="-1",
+            description="Distributed training (NCCL, MPI, EFA) needs all traffic out to the other members",
+        )
+        for rule in (members_in, members_out):
+            rule.cfn_options.condition = self.creates_security_group
         nag.acknowledge(
-            members,
+            members_in,
             "The only ingress comes from members of the same security group (no CIDR, no port exposed outside it); "
             "the rule cannot evaluate a security-group reference.",
             "HIPAA.Security-EC2RestrictedCommonPorts",
@@ -143,6 +152,7 @@ def grant_network_interfaces(scope: IConstruct, target: PolicyTarget) -> None:
     """Let ``target`` create and remove network interfaces in this account and region, as VPC-attached SageMaker
     jobs, endpoints and Lambda functions do; ``scope`` is any construct of the stack."""
     scoped = [f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:{kind}/*" for kind in INTERFACE_RESOURCES]
+    scoped.append(f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:*:{SUBNETS_ANY_ACCOUNT}/*")
     attach(
         target,
         iam.PolicyStatement(actions=list(DESCRIBE_ACTIONS), resources=["*"]),
@@ -151,7 +161,8 @@ def grant_network_interfaces(scope: IConstruct, target: PolicyTarget) -> None:
     nag.acknowledge(
         owner(target),
         "EC2 Describe* calls support no resource-level permissions; network interfaces are created by the service "
-        "with generated ids, scoped to this account and region.",
+        "with generated ids, scoped to this account and region; the subnets may be shared from a network account "
+        "through AWS RAM.",
         nag.wildcard_resource_finding(scope, "*"),
         *(nag.wildcard_resource_finding(scope, arn) for arn in scoped),
     )
@@ -170,4 +181,6 @@ INTERFACE_ACTIONS = (
     "ec2:DeleteNetworkInterface",
     "ec2:DeleteNetworkInterfacePermission",
 )
-INTERFACE_RESOURCES = ("network-interface", "subnet", "security-group")
+INTERFACE_RESOURCES = ("network-interface", "security-group")
+"""In this account; subnets may also be shared with the account through AWS RAM (see ``SUBNETS_ANY_ACCOUNT``)."""
+SUBNETS_ANY_ACCOUNT = "subnet"

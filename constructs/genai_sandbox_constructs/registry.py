@@ -13,15 +13,12 @@ from . import nag
 from .errors import Problems
 from .grants import PolicyTarget, attach, owner
 
-GROUP_NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+GROUP_NAME_PATTERN = re.compile(r"(?=.{1,63}$)[a-zA-Z0-9](-*[a-zA-Z0-9])*")
 """SageMaker's ModelPackageGroupName: 1-63 characters, alphanumerics separated by hyphens."""
 
-REGISTER_ACTIONS = (
-    "sagemaker:CreateModelPackage",
-    "sagemaker:DescribeModelPackage",
-    "sagemaker:UpdateModelPackage",
-    "sagemaker:AddTags",
-)
+REGISTER_ACTIONS = ("sagemaker:AddTags", "sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage")
+APPROVE_ACTIONS = ("sagemaker:UpdateModelPackage",)
+"""Changing a version's approval status: kept apart so that whoever registers need not approve."""
 LIST_ACTIONS = ("sagemaker:ListModelPackages",)
 """Listing has no resource-level permissions in SageMaker: it can only be granted on ``*``."""
 
@@ -50,7 +47,7 @@ class ModelRegistry(Construct):
         self._packages_arn = f"{arn_prefix}:model-package/{group_name}/*"
 
     def grant_register(self, target: PolicyTarget) -> None:
-        """Let ``target`` describe the group and create, describe, update (approve) and list its versions."""
+        """Let ``target`` describe the group and create, describe, tag and list its versions (not approve them)."""
         attach(
             target,
             iam.PolicyStatement(actions=["sagemaker:DescribeModelPackageGroup"], resources=[self.group_arn]),
@@ -66,6 +63,15 @@ class ModelRegistry(Construct):
             owner(target),
             "sagemaker:ListModelPackages supports no resource-level permissions; it reveals names only.",
             nag.wildcard_resource_finding(self, "*"),
+        )
+
+    def grant_approve(self, target: PolicyTarget) -> None:
+        """Let ``target`` approve or reject the group's versions (``UpdateModelPackage``)."""
+        attach(target, iam.PolicyStatement(actions=list(APPROVE_ACTIONS), resources=[self._packages_arn]))
+        nag.acknowledge(
+            owner(target),
+            "Model package versions are numbered by SageMaker; approval is scoped to the versions of this group.",
+            nag.wildcard_resource_finding(self, self._packages_arn),
         )
 
     @staticmethod

@@ -18,9 +18,10 @@ LOG_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogS
 
 
 class TrainingRole(Construct):
-    """A role only SageMaker (of this account) can assume, for training, processing and pipeline jobs.
+    """A role only SageMaker (of this account) can assume, for training and processing jobs.
 
-    Reads ``data/`` and ``configs/``, reads and writes ``artifacts/`` (models, outputs, checkpoints), encrypts with
+    Reads ``data/`` and ``configs/``, writes ``data/processed/`` and ``data/features/`` (processing), reads and
+    writes ``artifacts/`` (models, outputs, checkpoints), encrypts with
     the sandbox key, registers models, pulls the sandbox's and AWS-hosted images, logs under ``/aws/sagemaker/``
     and runs in the sandbox network. Its permissions are a managed policy, not inline.
     """
@@ -57,6 +58,8 @@ class TrainingRole(Construct):
         )
         """The role's permissions."""
         bucket.grant_read(layout.DATA, self.policy)
+        for prefix in (layout.DATA_PROCESSED, layout.DATA_FEATURES):
+            bucket.grant_write(prefix.key, self.policy)
         bucket.grant_read(layout.CONFIGS, self.policy)
         bucket.grant_read_write(layout.ARTIFACTS, self.policy)
         key.grant_use(self.policy)

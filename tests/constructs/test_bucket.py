@@ -66,11 +66,28 @@ def test_both_bucket_policies_deny_plain_http_and_old_tls(template: Template) ->
     policies = template.find_resources("AWS::S3::BucketPolicy")
     assert len(policies) == 2
     for policy in policies.values():
-        denies = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+        denies = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Action"] == "s3:*"]
         conditions = [s["Condition"] for s in denies]
-        assert {"Bool": {"aws:SecureTransport": "false"}} in conditions
-        assert {"NumericLessThan": {"s3:TlsVersion": 1.2}} in conditions
-        assert all(s["Principal"] == {"AWS": "*"} and s["Action"] == "s3:*" for s in denies)
+        assert conditions == [{"Bool": {"aws:SecureTransport": "false"}}, {"NumericLessThan": {"s3:TlsVersion": 1.2}}]
+        assert all(s["Principal"] == {"AWS": "*"} and s["Effect"] == "Deny" for s in denies)
+
+
+def test_sandbox_bucket_refuses_uploads_not_encrypted_with_its_key(template: Template) -> None:
+    statements = [
+        s
+        for policy in template.find_resources("AWS::S3::BucketPolicy").values()
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid", "").startswith("DenyUploads")
+    ]
+    assert [(s["Sid"], s["Effect"], s["Action"]) for s in statements] == [
+        ("DenyUploadsWithAnotherEncryption", "Deny", "s3:PutObject"),
+        ("DenyUploadsWithAnotherKey", "Deny", "s3:PutObject"),
+    ]
+    assert statements[0]["Condition"] == {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}}
+    key_condition = statements[1]["Condition"]["StringNotEqualsIfExists"][
+        "s3:x-amz-server-side-encryption-aws-kms-key-id"
+    ]
+    assert key_condition["Fn::GetAtt"][0].startswith("Key")
 
 
 def test_access_logs_go_to_the_sse_s3_log_bucket_under_a_prefix(template: Template) -> None:

@@ -69,7 +69,10 @@ def test_grant_use_names_exact_actions_on_this_key(template: Template) -> None:
     use = statements[0]
     assert use["Action"] == sorted(KEY_USE_ACTIONS)
     assert use["Resource"]["Fn::GetAtt"][1] == "Arn"
-    assert not any("*" in action for action in use["Action"])
-    grant = statements[1]
+    services = [join["Fn::Join"][1][0] for join in use["Condition"]["StringEquals"]["kms:ViaService"]]
+    assert services == ["s3.", "sagemaker.", "sqs.", "sns.", "ecr."]
+    assert not any("*" in action or "ReEncrypt" in action for action in use["Action"])
+    assert statements[1]["Action"] == "kms:DescribeKey"
+    grant = statements[2]
     assert grant["Action"] == "kms:CreateGrant"
     assert grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}

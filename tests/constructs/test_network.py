@@ -59,4 +59,4 @@ def test_grant_attach_scopes_interface_actions_to_this_account() -> None:
     assert all(action.startswith("ec2:Describe") for action in describe["Action"])
     create = next(s for s in statements if "ec2:CreateNetworkInterface" in s["Action"])
     kinds = {r["Fn::Join"][1][-1] for r in create["Resource"]}
-    assert kinds == {":network-interface/*", ":subnet/*", ":security-group/*"}
+    assert kinds == {":network-interface/*", ":*:subnet/*", ":security-group/*"}  # subnets may be RAM-shared

@@ -34,7 +34,6 @@ def test_grant_register_is_scoped_to_the_group_and_its_versions() -> None:
                 "sagemaker:AddTags",
                 "sagemaker:CreateModelPackage",
                 "sagemaker:DescribeModelPackage",
-                "sagemaker:UpdateModelPackage",
             ]
         )
     ]
@@ -42,6 +41,17 @@ def test_grant_register_is_scoped_to_the_group_and_its_versions() -> None:
     assert parts[-3:] == [":model-package/", {"Fn::Sub": "models-${AWS::StackName}"}, "/*"]
     assert by_action["sagemaker:ListModelPackages"]["Resource"] == "*"
     assert "sagemaker:DeleteModelPackageGroup" not in str(statements)
+    assert "sagemaker:UpdateModelPackage" not in str(statements)  # registering is not approving
+
+
+def test_grant_approve_updates_only_the_versions_of_the_group() -> None:
+    stack = new_stack()
+    registry = ModelRegistry(stack, "Registry", group_name="models", description="m")
+    registry.grant_approve(iam.ManagedPolicy(stack, "Approvers"))
+    (policy,) = template_of(stack).find_resources("AWS::IAM::ManagedPolicy").values()
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "sagemaker:UpdateModelPackage"
+    assert statement["Resource"]["Fn::Join"][1][-1] == ":model-package/models/*"
 
 
 @pytest.mark.parametrize("name", ["has_underscore", "-leading-hyphen", "x" * 64, ""])

@@ -80,7 +80,8 @@ def test_only_sagemaker_of_this_account_assumes_it(template: dict[str, Any]) -> 
 def test_reads_data_and_configs_writes_artifacts_and_checkpoints(template: dict[str, Any]) -> None:
     statements = _policy(template, "TrainingPermissions")
     assert _prefixes(statements, "s3:GetObject") == {"/data/*", "/configs/*", "/artifacts/*"}
-    assert _prefixes(statements, "s3:PutObject") == {"/artifacts/*"}  # includes artifacts/checkpoints/
+    assert _prefixes(statements, "s3:PutObject") == {"/artifacts/*", "/data/processed/*", "/data/features/*"}
+    assert _prefixes(statements, "s3:DeleteObject") == {"/artifacts/*"}
 
 
 def test_logs_only_under_aws_sagemaker_and_metrics_only_in_its_namespace(template: dict[str, Any]) -> None:
