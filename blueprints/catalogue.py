@@ -9,6 +9,8 @@ from typing import Literal
 from genai_sandbox_constructs import Problems
 from stacks.base import BlueprintStack
 from stacks.genai_sandbox import GenAiSandboxStack
+from stacks.realtime_inference import RealtimeInferenceStack
+from stacks.serverless_inference import ServerlessInferenceStack
 
 DeploymentMode = Literal["ON_CREATE", "ON_DEMAND"]
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9-]{0,62}")
@@ -56,5 +58,25 @@ CATALOGUE: tuple[Blueprint, ...] = (
         stack_class=GenAiSandboxStack,
         deployment_mode="ON_CREATE",
         deployment_order=1,
+    ),
+    Blueprint(
+        name="realtime-inference",
+        description=(
+            "Real-time inference behind an IAM-authorized REST API: a Lambda function calls Bedrock (through an "
+            "application inference profile and an optional guardrail) or a SageMaker real-time endpoint with "
+            "autoscaling and optional data capture. Needs the genai-sandbox environment of the same project."
+        ),
+        stack_class=RealtimeInferenceStack,
+        deployment_mode="ON_DEMAND",
+    ),
+    Blueprint(
+        name="serverless-inference",
+        description=(
+            "Serverless inference behind an IAM-authorized REST API: Bedrock on demand, or a SageMaker serverless "
+            "endpoint (CPU, up to 6 GB memory, scales to zero). Needs the genai-sandbox environment of the same "
+            "project."
+        ),
+        stack_class=ServerlessInferenceStack,
+        deployment_mode="ON_DEMAND",
     ),
 )

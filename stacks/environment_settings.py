@@ -22,6 +22,8 @@ SETTINGS: dict[str, dict[str, int]] = {
         "NoncurrentVersionExpirationDays": 30,
         "IncompleteUploadDays": 3,
         "AccessLogExpirationDays": 90,
+        "LogRetentionDays": 30,
+        "RealtimeMinInstances": 1,
     },
     "staging": {
         "InferenceTransitionDays": 30,
@@ -30,6 +32,8 @@ SETTINGS: dict[str, dict[str, int]] = {
         "NoncurrentVersionExpirationDays": 60,
         "IncompleteUploadDays": 7,
         "AccessLogExpirationDays": 365,
+        "LogRetentionDays": 90,
+        "RealtimeMinInstances": 1,
     },
     "prod": {
         "InferenceTransitionDays": 60,
@@ -38,6 +42,8 @@ SETTINGS: dict[str, dict[str, int]] = {
         "NoncurrentVersionExpirationDays": 90,
         "IncompleteUploadDays": 7,
         "AccessLogExpirationDays": 2557,
+        "LogRetentionDays": 365,
+        "RealtimeMinInstances": 2,
     },
 }
 """Every environment-dependent value of every blueprint (prod keeps access logs seven years)."""

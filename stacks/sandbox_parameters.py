@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnParameter, CfnRule, CfnRuleAssertion, Fn, Stack
+from aws_cdk import CfnRule, CfnRuleAssertion, Fn, Stack
 
 from genai_sandbox_constructs.data_sources import MAX_GLUE_DATABASES
 from genai_sandbox_constructs.network import EXISTING_VPC, MODES, PROJECT_NETWORK
+
+from .parameters import string_parameter
 
 SUBNET = "subnet-[0-9a-f]{8,17}"
 S3_ARN = "arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^,]{0,256})?"
@@ -24,7 +26,7 @@ class SandboxParameters:
     """Declares the parameters on ``stack``; attributes hold their values as tokens."""
 
     def __init__(self, stack: Stack) -> None:
-        self.network_mode = _parameter(
+        self.network_mode = string_parameter(
             stack,
             "NetworkMode",
             "Where sandbox workloads run. ProjectNetwork: the SMUS project's subnets and security group (Tooling "
@@ -33,44 +35,45 @@ class SandboxParameters:
             default=PROJECT_NETWORK,
             allowed_values=list(MODES),
         )
-        self.existing_vpc_id = _parameter(
+        self.existing_vpc_id = string_parameter(
             stack,
             "ExistingVpcId",
             "ExistingVpc mode only: the VPC id (vpc-...).",
-            "^(vpc-[0-9a-f]{8,17})?$",
-            "must be empty or a VPC id such as vpc-0123456789abcdef0",
+            pattern="^(vpc-[0-9a-f]{8,17})?$",
+            constraint="must be empty or a VPC id such as vpc-0123456789abcdef0",
         )
-        self.existing_subnet_ids = _parameter(
+        self.existing_subnet_ids = string_parameter(
             stack,
             "ExistingSubnetIds",
             "ExistingVpc mode only: comma-joined private subnet ids of that VPC, no spaces (two AZs or more).",
-            _list_pattern(SUBNET),
-            "must be empty or subnet ids such as subnet-0123456789abcdef0,subnet-0fedcba9876543210 (no spaces)",
+            pattern=_list_pattern(SUBNET),
+            constraint="must be empty or subnet ids such as "
+            "subnet-0123456789abcdef0,subnet-0fedcba9876543210 (no spaces)",
         )
-        self.existing_security_group_id = _parameter(
+        self.existing_security_group_id = string_parameter(
             stack,
             "ExistingSecurityGroupId",
             "ExistingVpc mode only: security group for sandbox workloads (sg-...); empty creates one.",
-            "^(sg-[0-9a-f]{8,17})?$",
-            "must be empty or a security group id such as sg-0123456789abcdef0",
+            pattern="^(sg-[0-9a-f]{8,17})?$",
+            constraint="must be empty or a security group id such as sg-0123456789abcdef0",
         )
-        self.data_source_s3_arns = _parameter(
+        self.data_source_s3_arns = string_parameter(
             stack,
             "DataSourceS3Arns",
             f"Optional existing S3 data to read, up to {S3_ARN_LIMIT} comma-joined ARNs: arn:aws:s3:::bucket "
             "allows listing, arn:aws:s3:::bucket/prefix/* allows reading (SSE-S3 or unencrypted data only).",
-            _list_pattern(S3_ARN, S3_ARN_LIMIT),
-            f"must be empty or up to {S3_ARN_LIMIT} comma-joined S3 ARNs such as "
+            pattern=_list_pattern(S3_ARN, S3_ARN_LIMIT),
+            constraint=f"must be empty or up to {S3_ARN_LIMIT} comma-joined S3 ARNs such as "
             "arn:aws:s3:::my-bucket,arn:aws:s3:::my-bucket/raw/*",
         )
-        self.data_source_glue_databases = _parameter(
+        self.data_source_glue_databases = string_parameter(
             stack,
             "DataSourceGlueDatabases",
             f"Optional existing Glue databases to read (tables too), up to {MAX_GLUE_DATABASES} comma-joined names; "
             "Lake Formation grants still apply.",
-            _list_pattern(GLUE_NAME, MAX_GLUE_DATABASES),
-            f"must be empty or up to {MAX_GLUE_DATABASES} comma-joined Glue database names of 1-64 characters "
-            "(a-z, 0-9, _ and -)",
+            pattern=_list_pattern(GLUE_NAME, MAX_GLUE_DATABASES),
+            constraint=f"must be empty or up to {MAX_GLUE_DATABASES} comma-joined Glue database names of 1-64 "
+            "characters (a-z, 0-9, _ and -)",
         )
         self._add_network_rules(stack)
 
@@ -108,24 +111,3 @@ class SandboxParameters:
                 )
             ],
         )
-
-
-def _parameter(
-    stack: Stack,
-    name: str,
-    description: str,
-    pattern: str | None = None,
-    constraint: str | None = None,
-    *,
-    default: str = "",
-    allowed_values: list[str] | None = None,
-) -> str:
-    return CfnParameter(
-        stack,
-        name,
-        description=description,
-        default=default,
-        allowed_pattern=pattern,
-        allowed_values=allowed_values,
-        constraint_description=constraint,
-    ).value_as_string

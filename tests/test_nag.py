@@ -66,12 +66,14 @@ def test_every_acknowledgement_is_granular_and_explained() -> None:
                 assert "no resource-level permissions" in reason, f"{path}: {rule_id}: {reason}"
 
 
-def _star_reasons() -> dict[str, str]:
-    """Logical id of every managed policy -> the reason acknowledged for its ``Resource::*`` finding."""
+def _star_reasons() -> dict[tuple[str, str], str]:
+    """(stack, logical id) of every managed policy -> the reason acknowledged for its ``Resource::*`` finding."""
     app = create_app()
     build(app, CATALOGUE, with_nag=False)
     return {
-        Stack.of(c).resolve(c.logical_id): nag.acknowledgements(c.node.scope).get("AwsSolutions-IAM5[Resource::*]", "")
+        (Stack.of(c).stack_name, Stack.of(c).resolve(c.logical_id)): nag.acknowledgements(c.node.scope).get(
+            "AwsSolutions-IAM5[Resource::*]", ""
+        )
         for c in app.node.find_all()
         if isinstance(c, iam.CfnManagedPolicy) and c.node.scope is not None
     }
@@ -80,7 +82,7 @@ def _star_reasons() -> dict[str, str]:
 def test_every_action_granted_on_star_is_named_in_its_acknowledgement(synthesized: Synthesized) -> None:
     reasons = _star_reasons()
     checked = 0
-    for template in synthesized.templates.values():
+    for stack, template in synthesized.templates.items():
         for logical_id, resource in template["Resources"].items():
             if resource["Type"] != "AWS::IAM::ManagedPolicy":
                 continue
@@ -90,7 +92,9 @@ def test_every_action_granted_on_star_is_named_in_its_acknowledgement(synthesize
                 for action in statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]:
                     name = action.split(":")[1]
                     verb = re.match(r"[A-Z][a-z]+", name)
-                    assert name in reasons[logical_id] or f"{verb and verb.group()}*" in reasons[logical_id], action
+                    assert (
+                        name in reasons[stack, logical_id] or f"{verb and verb.group()}*" in reasons[stack, logical_id]
+                    ), action
                     checked += 1
     assert checked >= 5
 

@@ -6,6 +6,7 @@ from .data_sources import DataSourceAccess
 from .errors import ConfigurationError, Problems
 from .grants import PolicyTarget
 from .image_repository import ImageRepository
+from .inference_api import InferenceApi
 from .key import SandboxKey
 from .lifecycle import LifecycleDays
 from .network import SandboxNetwork
@@ -19,6 +20,7 @@ __all__ = [
     "ConfigurationError",
     "DataSourceAccess",
     "ImageRepository",
+    "InferenceApi",
     "LifecycleDays",
     "ModelRegistry",
     "PolicyTarget",

@@ -1,0 +1,181 @@
+"""SageMaker endpoints for a ``SageMakerModel``: real-time (instances, autoscaling, capture) and serverless."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, CfnCondition, Fn, ICfnConditionExpression
+from aws_cdk import aws_applicationautoscaling as autoscaling
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+from . import layout, nag
+
+VARIANT = "AllTraffic"
+NVME_FAMILIES = (
+    "c5d", "c6id", "g4dn", "g5", "g6", "g6e", "gr6", "m5d", "m6id", "p3dn", "p4d", "p4de", "p5", "p5e", "p5en",
+    "r5d", "r6id", "trn1", "trn1n",
+)  # fmt: skip
+"""Instance families with NVMe instance storage: SageMaker rejects an endpoint config ``KmsKeyId`` for them."""
+SCALING_ROLE = (
+    "aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
+    "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
+)
+"""Application Auto Scaling uses this service-linked role; a role of our own would be ignored."""
+
+
+class EndpointBase(Construct):
+    """What both endpoint kinds share: the endpoint itself and who may invoke it."""
+
+    endpoint: sagemaker.CfnEndpoint
+
+    def grant_invoke(self, policy: iam.ManagedPolicy) -> None:
+        """Let the holders of ``policy`` invoke this endpoint (and nothing else in SageMaker)."""
+        policy.add_statements(iam.PolicyStatement(actions=["sagemaker:InvokeEndpoint"], resources=[self.endpoint.ref]))
+
+    def _endpoint(self, config: sagemaker.CfnEndpointConfig) -> sagemaker.CfnEndpoint:
+        return sagemaker.CfnEndpoint(self, "Endpoint", endpoint_config_name=config.attr_endpoint_config_name)
+
+
+class RealtimeEndpoint(EndpointBase):
+    """Instances behind one variant, KMS on their volumes (unless NVMe), optional data capture, and
+    target-tracking autoscaling on invocations per instance (minimum 1)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        model_name: str,
+        instance_type: str,
+        key_arn: str,
+        bucket_name: str,
+        capture_enabled: CfnCondition,
+        capture_percent: float,
+        min_instances: float,
+        max_instances: float,
+        target_invocations: float,
+    ) -> None:
+        """:param model_name: the SageMaker model (required).
+        :param instance_type: ``ml.*`` instance type; a token works (required).
+        :param key_arn: KMS key for volumes and captured data (required).
+        :param bucket_name: sandbox bucket receiving data capture under ``inference/realtime/capture/`` (required).
+        :param capture_enabled: condition under which requests and responses are captured (required).
+        :param capture_percent: share of requests captured, 1-100 (required).
+        :param min_instances: minimum (and initial) instance count, at least 1 (required).
+        :param max_instances: maximum instance count (required).
+        :param target_invocations: invocations per instance per minute autoscaling aims at (required).
+        """
+        super().__init__(scope, construct_id)
+        family = Fn.select(1, Fn.split(".", instance_type))
+        self.has_nvme = CfnCondition(self, "HasNvmeStorage", expression=_any_equal(family, NVME_FAMILIES))
+        capture = {
+            "EnableCapture": True,
+            "InitialSamplingPercentage": capture_percent,
+            "DestinationS3Uri": f"s3://{bucket_name}/{layout.REALTIME_CAPTURE.key}",
+            "KmsKeyId": key_arn,
+            "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+            "CaptureContentTypeHeader": {"JsonContentTypes": ["application/json"]},
+        }
+        self.config = sagemaker.CfnEndpointConfig(
+            self,
+            "Config",
+            production_variants=[
+                sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+                    variant_name=VARIANT,
+                    model_name=model_name,
+                    initial_instance_count=min_instances,
+                    instance_type=instance_type,
+                    initial_variant_weight=1,
+                )
+            ],
+            kms_key_id=Fn.condition_if(self.has_nvme.logical_id, Aws.NO_VALUE, key_arn).to_string(),
+            data_capture_config=Fn.condition_if(capture_enabled.logical_id, capture, Aws.NO_VALUE),
+        )
+        """The endpoint configuration; CloudFormation names it, so that a change replaces it."""
+        self.endpoint = self._endpoint(self.config)
+        """The endpoint."""
+        self._build_scaling(min_instances, max_instances, target_invocations)
+
+    def _build_scaling(self, minimum: float, maximum: float, target: float) -> None:
+        target_resource = autoscaling.CfnScalableTarget(
+            self,
+            "ScalableTarget",
+            service_namespace="sagemaker",
+            scalable_dimension="sagemaker:variant:DesiredInstanceCount",
+            resource_id=f"endpoint/{self.endpoint.attr_endpoint_name}/variant/{VARIANT}",
+            min_capacity=minimum,
+            max_capacity=maximum,
+            role_arn=f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{SCALING_ROLE}",
+        )
+        autoscaling.CfnScalingPolicy(
+            self,
+            "InvocationsScaling",
+            policy_name=f"{self.endpoint.attr_endpoint_name}-invocations",
+            policy_type="TargetTrackingScaling",
+            scaling_target_id=target_resource.ref,
+            target_tracking_scaling_policy_configuration=autoscaling.CfnScalingPolicy.TargetTrackingScalingPolicyConfigurationProperty(
+                target_value=target,
+                predefined_metric_specification=autoscaling.CfnScalingPolicy.PredefinedMetricSpecificationProperty(
+                    predefined_metric_type="SageMakerVariantInvocationsPerInstance"
+                ),
+                scale_in_cooldown=300,
+                scale_out_cooldown=60,
+            ),
+        )
+
+
+class ServerlessEndpoint(EndpointBase):
+    """A serverless endpoint: memory and maximum concurrency, optional provisioned concurrency. No VPC, no network
+    isolation, no data capture, one variant, and no ``KmsKeyId`` (it encrypts instance volumes, which serverless
+    endpoints do not have; SageMaker's serverless feature exclusions)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        model_name: str,
+        memory_mb: float,
+        max_concurrency: float,
+        provisioned_concurrency: float | None = None,
+    ) -> None:
+        """:param model_name: the SageMaker model (required).
+        :param memory_mb: 1024-6144 in steps of 1024 (required).
+        :param max_concurrency: 1-200 (required).
+        :param provisioned_concurrency: 1 to ``max_concurrency``; a number token of ``Fn.condition_if`` with
+            ``AWS::NoValue`` makes it optional. Default: none.
+        """
+        super().__init__(scope, construct_id)
+        self.config = sagemaker.CfnEndpointConfig(
+            self,
+            "Config",
+            production_variants=[
+                sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+                    variant_name=VARIANT,
+                    model_name=model_name,
+                    serverless_config=sagemaker.CfnEndpointConfig.ServerlessConfigProperty(
+                        memory_size_in_mb=memory_mb,
+                        max_concurrency=max_concurrency,
+                        provisioned_concurrency=provisioned_concurrency,
+                    ),
+                )
+            ],
+        )
+        """The endpoint configuration; CloudFormation names it, so that a change replaces it."""
+        nag.acknowledge(
+            self.config,
+            "KmsKeyId encrypts the storage volumes of endpoint instances; serverless endpoints have none and "
+            "SageMaker manages their storage encryption.",
+            "AwsSolutions-SM2",
+            "NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured",
+            "HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured",
+        )
+        self.endpoint = self._endpoint(self.config)
+        """The endpoint."""
+
+
+def _any_equal(value: str, options: tuple[str, ...]) -> ICfnConditionExpression:
+    """``Fn::Or`` of ``Fn::Equals`` in groups of ten (CloudFormation's limit per Fn::Or)."""
+    groups = [options[i : i + 10] for i in range(0, len(options), 10)]
+    ors = [Fn.condition_or(*(Fn.condition_equals(value, option) for option in group)) for group in groups]
+    return ors[0] if len(ors) == 1 else Fn.condition_or(*ors)

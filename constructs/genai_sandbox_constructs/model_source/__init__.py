@@ -1,0 +1,36 @@
+"""Bedrock or SageMaker behind every inference pattern, switched by one parameter."""
+
+from .bedrock_forms import ALL_FORMS, ON_DEMAND_FORMS, BedrockForm, allowed_pattern, classify, describe
+from .bedrock_model import BedrockModel
+from .model_source import (
+    ARTIFACT_KEY_PATTERN,
+    BEDROCK,
+    IMAGE_URI_PATTERN,
+    MODEL_PACKAGE_PATTERN,
+    SAGEMAKER,
+    SOURCES,
+    BedrockChoice,
+    ModelSource,
+    SageMakerChoice,
+)
+from .sagemaker_model import SageMakerModel
+
+__all__ = [
+    "ALL_FORMS",
+    "ARTIFACT_KEY_PATTERN",
+    "BEDROCK",
+    "IMAGE_URI_PATTERN",
+    "MODEL_PACKAGE_PATTERN",
+    "ON_DEMAND_FORMS",
+    "SAGEMAKER",
+    "SOURCES",
+    "BedrockChoice",
+    "BedrockForm",
+    "BedrockModel",
+    "ModelSource",
+    "SageMakerChoice",
+    "SageMakerModel",
+    "allowed_pattern",
+    "classify",
+    "describe",
+]

@@ -1,0 +1,137 @@
+"""A Bedrock model named in any accepted form, invoked through an application inference profile when on demand."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Aws, CfnCondition, CfnTag, Fn, ICfnConditionExpression
+from aws_cdk import aws_bedrock as bedrock
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from .. import nag
+from ..conditions import expression
+from .bedrock_forms import GEOGRAPHIES
+
+INVOKE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
+"""Converse and ConverseStream are authorized by these two actions."""
+ON_DEMAND_ARN_TYPES = ("foundation-model", "inference-profile")
+
+
+class BedrockModel(Construct):
+    """Works out in CloudFormation which form ``model_id`` has, and grants invoking exactly that model.
+
+    On-demand models (foundation model id or ARN, system inference profile) are wrapped in an application inference
+    profile named after ``profile_name``, so that Bedrock spend carries the environment's tags; provisioned, custom,
+    imported models and application inference profiles are invoked as given.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        model_id: str,
+        enabled: CfnCondition,
+        profile_name: str,
+        tags: Mapping[str, str],
+        guardrail_id: str = "",
+    ) -> None:
+        """:param model_id: the model in any form of ``BedrockForm``; a token or a literal (required).
+        :param enabled: condition under which Bedrock is used at all (required).
+        :param profile_name: name of the application inference profile; carry the environment id (required).
+        :param tags: tags for the application inference profile (cost allocation) (required).
+        :param guardrail_id: guardrail applied on every call; empty for none. Default: none.
+        """
+        super().__init__(scope, construct_id)
+        self._model_id = model_id
+        self.is_arn = self._condition("IsArn", Fn.condition_equals(Fn.select(0, Fn.split(":", model_id)), "arn"))
+        arn_type = Fn.select(0, Fn.split("/", Fn.select(5, Fn.split(":", Fn.join("", [model_id, ":::::"])))))
+        self.is_profile_id = self._condition(
+            "IsSystemProfileId",
+            Fn.condition_and(
+                Fn.condition_not(expression(self.is_arn)),
+                Fn.condition_or(*(Fn.condition_equals(Fn.select(0, Fn.split(".", model_id)), g) for g in GEOGRAPHIES)),
+            ),
+        )
+        self.is_system_profile = self._condition(
+            "IsSystemProfile",
+            Fn.condition_or(expression(self.is_profile_id), Fn.condition_equals(arn_type, "inference-profile")),
+        )
+        self.is_on_demand = self._condition(
+            "IsOnDemand",
+            Fn.condition_and(
+                expression(enabled),
+                Fn.condition_or(
+                    Fn.condition_not(expression(self.is_arn)),
+                    *(Fn.condition_equals(arn_type, kind) for kind in ON_DEMAND_ARN_TYPES),
+                ),
+            ),
+        )
+        self.model_arn = self._model_arn()
+        """The given model as an ARN (foundation model, inference profile, or as given)."""
+        self.profile = self._build_profile(profile_name, tags)
+        self.invoke_target = Fn.condition_if(
+            self.is_on_demand.logical_id, self.profile.attr_inference_profile_arn, model_id
+        ).to_string()
+        """What callers pass as ``modelId``: the application inference profile, or the model as given."""
+        self.has_guardrail = self._condition(
+            "HasGuardrail",
+            Fn.condition_and(expression(enabled), Fn.condition_not(Fn.condition_equals(guardrail_id, ""))),
+        )
+        self._guardrail_arn = f"arn:{Aws.PARTITION}:bedrock:{Aws.REGION}:{Aws.ACCOUNT_ID}:guardrail/{guardrail_id}"
+
+    def grant_invoke(self, role: iam.IRole, policy: iam.ManagedPolicy) -> None:
+        """Add invoke permissions to ``policy`` (held by ``role``), and the guardrail's in a conditional policy."""
+        models = f"arn:{Aws.PARTITION}:bedrock:*::foundation-model/*"
+        system_profile = Fn.condition_if(self.is_system_profile.logical_id, self.model_arn, Aws.NO_VALUE).to_string()
+        policy.add_statements(
+            iam.PolicyStatement(actions=list(INVOKE_ACTIONS), resources=[self.invoke_target, system_profile]),
+            iam.PolicyStatement(
+                actions=list(INVOKE_ACTIONS),
+                resources=[models],
+                conditions={"StringEquals": {"bedrock:InferenceProfileArn": self.invoke_target}},
+            ),
+        )
+        nag.acknowledge(
+            policy,
+            "Foundation models are reachable only through the invoked inference profile (condition "
+            "bedrock:InferenceProfileArn); a profile routes to its models in several regions.",
+            nag.wildcard_resource_finding(self, models),
+        )
+        guardrail = iam.ManagedPolicy(self, "GuardrailPolicy", description="Apply the sandbox guardrail", roles=[role])
+        guardrail.add_statements(
+            iam.PolicyStatement(actions=["bedrock:ApplyGuardrail"], resources=[self._guardrail_arn])
+        )
+        guardrail_resource = guardrail.node.default_child
+        assert isinstance(guardrail_resource, iam.CfnManagedPolicy)
+        guardrail_resource.cfn_options.condition = self.has_guardrail
+
+    def _condition(self, name: str, condition: ICfnConditionExpression) -> CfnCondition:
+        return CfnCondition(self, name, expression=condition)
+
+    def _model_arn(self) -> str:
+        prefix = f"arn:{Aws.PARTITION}:bedrock:{Aws.REGION}"
+        return Fn.condition_if(
+            self.is_arn.logical_id,
+            self._model_id,
+            Fn.condition_if(
+                self.is_profile_id.logical_id,
+                f"{prefix}:{Aws.ACCOUNT_ID}:inference-profile/{self._model_id}",
+                f"{prefix}::foundation-model/{self._model_id}",
+            ),
+        ).to_string()
+
+    def _build_profile(self, name: str, tags: Mapping[str, str]) -> bedrock.CfnApplicationInferenceProfile:
+        profile = bedrock.CfnApplicationInferenceProfile(
+            self,
+            "ApplicationInferenceProfile",
+            inference_profile_name=name,
+            description="Carries the sandbox environment tags on Bedrock spend",
+            model_source=bedrock.CfnApplicationInferenceProfile.InferenceProfileModelSourceProperty(
+                copy_from=self.model_arn
+            ),
+            tags=[CfnTag(key=key, value=value) for key, value in tags.items()],
+        )
+        profile.cfn_options.condition = self.is_on_demand
+        return profile

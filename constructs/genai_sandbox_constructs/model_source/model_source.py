@@ -1,0 +1,138 @@
+"""One switch between a Bedrock model and a SageMaker model, with both branches in one template."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from aws_cdk import CfnCondition, Fn, IResolvable, Token
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from ..bucket_access import BucketAccess
+from ..conditions import make_conditional
+from ..errors import Problems
+from .bedrock_forms import ALL_FORMS, BedrockForm, classify, describe
+from .bedrock_model import BedrockModel
+from .sagemaker_model import SageMakerModel
+
+BEDROCK = "Bedrock"
+SAGEMAKER = "SageMaker"
+SOURCES = (BEDROCK, SAGEMAKER)
+ARTIFACT_KEY_PATTERN = r"artifacts/models/[A-Za-z0-9!_.*'()/-]+\.tar\.gz"
+IMAGE_URI_PATTERN = (
+    r"[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9._-]+(:[A-Za-z0-9._-]{1,128}|@sha256:[a-f0-9]{64})"
+)
+MODEL_PACKAGE_PATTERN = r"arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:[0-9]{12}:model-package/[a-zA-Z0-9-]{1,63}/[0-9]+"
+
+
+@dataclass(frozen=True)
+class BedrockChoice:
+    """The Bedrock side of a model source."""
+
+    model_id: str
+    """Model in one of ``forms``; token or literal (required)."""
+    profile_name: str
+    """Name of the application inference profile; carry the environment id (required)."""
+    forms: Sequence[BedrockForm] = ALL_FORMS
+    """Forms this pattern accepts. Default: all."""
+    guardrail_id: str = ""
+    """Guardrail applied on every call; empty for none. Default: none."""
+    guardrail_version: str = ""
+    """Guardrail version (DRAFT or a number). Default: none."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Extra tags of the application inference profile. Default: none."""
+
+
+@dataclass(frozen=True)
+class SageMakerChoice:
+    """The SageMaker side of a model source."""
+
+    bucket: BucketAccess
+    """Access to the sandbox bucket (required)."""
+    bucket_name: str
+    """Name of the sandbox bucket (required)."""
+    artifact_key: str = ""
+    """``artifacts/models/.../model.tar.gz``; empty with a package. Default: empty."""
+    image_uri: str = ""
+    """ECR image URI; empty with a package. Default: empty."""
+    model_package_arn: str = ""
+    """Versioned model package ARN instead of artifact and image. Default: empty."""
+    network_isolation: bool | IResolvable = True
+    """Container without network access. Default: true."""
+    subnet_ids: Sequence[str] | None = None
+    """Subnets to run in. Default: none (no VPC)."""
+    security_group_id: str | None = None
+    """Security group with ``subnet_ids``. Default: none."""
+
+
+class ModelSource(Construct):
+    """``source`` (``Bedrock`` or ``SageMaker``, usually a parameter) picks the model; the other branch's resources
+    carry a false condition and are never created."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, source: str, bedrock: BedrockChoice, sagemaker: SageMakerChoice
+    ) -> None:
+        """:param source: Bedrock or SageMaker; a token or a literal (required).
+        :param bedrock: the Bedrock model (required).
+        :param sagemaker: the SageMaker model (required).
+        """
+        super().__init__(scope, construct_id)
+        _validate(source, bedrock, sagemaker)
+        self.uses_bedrock = CfnCondition(self, "UsesBedrock", expression=Fn.condition_equals(source, BEDROCK))
+        self.uses_sagemaker = CfnCondition(self, "UsesSageMaker", expression=Fn.condition_equals(source, SAGEMAKER))
+        self.bedrock = BedrockModel(
+            self,
+            "Bedrock",
+            model_id=bedrock.model_id,
+            enabled=self.uses_bedrock,
+            profile_name=bedrock.profile_name,
+            tags=bedrock.tags,
+            guardrail_id=bedrock.guardrail_id,
+        )
+        """The Bedrock branch."""
+        self.bedrock_choice = bedrock
+        """What the Bedrock branch was built from (guardrail id and version for callers)."""
+        self.sagemaker = SageMakerModel(
+            self,
+            "SageMaker",
+            enabled=self.uses_sagemaker,
+            bucket=sagemaker.bucket,
+            bucket_name=sagemaker.bucket_name,
+            artifact_key=sagemaker.artifact_key,
+            image_uri=sagemaker.image_uri,
+            model_package_arn=sagemaker.model_package_arn,
+            network_isolation=sagemaker.network_isolation,
+            subnet_ids=sagemaker.subnet_ids,
+            security_group_id=sagemaker.security_group_id,
+        )
+        """The SageMaker branch; every resource in it exists only when SageMaker is chosen."""
+        make_conditional(self.sagemaker, self.uses_sagemaker)
+
+    def grant_invoke_bedrock(self, role: iam.IRole, policy: iam.ManagedPolicy) -> None:
+        """Let ``role`` (holding ``policy``) invoke the Bedrock model, through its guardrail when there is one."""
+        self.bedrock.grant_invoke(role, policy)
+
+
+def _validate(source: str, bedrock: BedrockChoice, sagemaker: SageMakerChoice) -> None:
+    """Check literal values at synth time; tokens are checked by the template's patterns and Rules."""
+    problems = Problems("ModelSource")
+    if _literal(source) and source not in SOURCES:
+        problems.add("source", source, f"one of {', '.join(SOURCES)}")
+    if _literal(bedrock.model_id):
+        form = classify(bedrock.model_id)
+        if form not in bedrock.forms:
+            problems.add("bedrock.model_id", bedrock.model_id, f"one of: {describe(bedrock.forms)}")
+    for name, value, pattern in (
+        ("sagemaker.artifact_key", sagemaker.artifact_key, ARTIFACT_KEY_PATTERN),
+        ("sagemaker.image_uri", sagemaker.image_uri, IMAGE_URI_PATTERN),
+        ("sagemaker.model_package_arn", sagemaker.model_package_arn, MODEL_PACKAGE_PATTERN),
+    ):
+        if _literal(value) and value and not re.fullmatch(pattern, value):
+            problems.add(name, value, f"empty or matching {pattern}")
+    problems.raise_if_any()
+
+
+def _literal(value: str) -> bool:
+    return not Token.is_unresolved(value)

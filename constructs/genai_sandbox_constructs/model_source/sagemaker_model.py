@@ -1,0 +1,153 @@
+"""A SageMaker model from an artifact in the sandbox bucket plus an image, or from a registered model package."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import cast
+
+from aws_cdk import Aws, CfnCondition, Fn, IResolvable
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+from .. import layout, nag
+from ..bucket_access import BucketAccess
+from ..conditions import expression
+from ..image_repository import PULL_ACTIONS, TOKEN_ACTION
+from ..network import grant_network_interfaces
+from ..training import LOG_ACTIONS
+
+
+class SageMakerModel(Construct):
+    """The model and its execution role. The role reads only its artifact (or the registry's model artifacts),
+    pulls only its image repository, logs under ``/aws/sagemaker/``, and runs in the given subnets."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        enabled: CfnCondition,
+        bucket: BucketAccess,
+        bucket_name: str,
+        artifact_key: str,
+        image_uri: str,
+        model_package_arn: str,
+        network_isolation: bool | IResolvable,
+        subnet_ids: Sequence[str] | None = None,
+        security_group_id: str | None = None,
+    ) -> None:
+        """:param enabled: condition under which SageMaker is used at all (required).
+        :param bucket: access to the sandbox bucket (required).
+        :param bucket_name: name of the sandbox bucket (required).
+        :param artifact_key: key of ``model.tar.gz`` under ``artifacts/models/``; empty with a package (required).
+        :param image_uri: ECR image URI ``<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>``; empty with a
+            package (required).
+        :param model_package_arn: a versioned model package ARN; empty to use artifact and image (required).
+        :param network_isolation: no network access for the container; ``Fn.condition_if`` works (required).
+        :param subnet_ids: subnets to run in. Default: none (serverless endpoints cannot use a VPC).
+        :param security_group_id: security group with ``subnet_ids``. Default: none.
+        """
+        super().__init__(scope, construct_id)
+        no_package = Fn.condition_equals(model_package_arn, "")
+        self.uses_package = CfnCondition(
+            self, "UsesModelPackage", expression=Fn.condition_and(expression(enabled), Fn.condition_not(no_package))
+        )
+        self.uses_artifact = CfnCondition(
+            self, "UsesArtifact", expression=Fn.condition_and(expression(enabled), no_package)
+        )
+        self.role = iam.Role(
+            self,
+            "ExecutionRole",
+            assumed_by=iam.ServicePrincipal(
+                "sagemaker.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
+            ),
+            description="Execution role of a Gen AI sandbox inference model",
+        )
+        """The execution role; CloudFormation names it."""
+        self.policy = iam.ManagedPolicy(self, "Permissions", roles=[self.role], description="Run the model")
+        """Permissions every variant of the model needs."""
+        self._allow_logs_and_network(subnet_ids is not None)
+        self._artifact_policy(bucket, artifact_key, image_uri)
+        self._package_policy(bucket)
+        container = Fn.condition_if(
+            self.uses_package.logical_id,
+            {"ModelPackageName": model_package_arn},
+            {"Image": image_uri, "ModelDataUrl": f"s3://{bucket_name}/{artifact_key}", "Mode": "SingleModel"},
+        )
+        vpc = (
+            sagemaker.CfnModel.VpcConfigProperty(subnets=list(subnet_ids), security_group_ids=[security_group_id])
+            if subnet_ids is not None and security_group_id is not None
+            else None
+        )
+        self.model = sagemaker.CfnModel(
+            self,
+            "Model",
+            execution_role_arn=self.role.role_arn,
+            primary_container=container,
+            enable_network_isolation=network_isolation,
+            vpc_config=vpc,
+        )
+        """The model; CloudFormation names it, so that a change replaces it."""
+        # Only the unconditional policy: a DependsOn on a resource whose condition is false fails the stack.
+        self.model.add_resource_dependency(cast(iam.CfnManagedPolicy, self.policy.node.default_child))
+
+    def grant_capture(self, bucket: BucketAccess) -> None:
+        """Let the endpoint write data capture under ``inference/realtime/capture/``."""
+        bucket.grant_write(layout.REALTIME_CAPTURE.key, self.policy)
+
+    def _allow_logs_and_network(self, in_vpc: bool) -> None:
+        logs = f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:/aws/sagemaker/*"
+        self.policy.add_statements(iam.PolicyStatement(actions=list(LOG_ACTIONS), resources=[logs]))
+        nag.acknowledge(
+            self.policy,
+            "SageMaker names endpoint log groups and streams under /aws/sagemaker/ at run time.",
+            nag.wildcard_resource_finding(self, logs),
+        )
+        if in_vpc:
+            grant_network_interfaces(self, self.policy)
+
+    def _artifact_policy(self, bucket: BucketAccess, artifact_key: str, image_uri: str) -> iam.ManagedPolicy:
+        policy = self._conditional_policy("ArtifactPermissions", self.uses_artifact, "Read the model artifact")
+        bucket.grant_read_object(artifact_key, policy)
+        registry = Fn.select(0, Fn.split(".", image_uri))
+        region = Fn.select(3, Fn.split(".", image_uri))
+        repository = Fn.select(0, Fn.split(":", Fn.select(0, Fn.split("@", Fn.select(1, Fn.split("/", image_uri))))))
+        policy.add_statements(
+            iam.PolicyStatement(
+                actions=list(PULL_ACTIONS),
+                resources=[f"arn:{Aws.PARTITION}:ecr:{region}:{registry}:repository/{repository}"],
+            ),
+            iam.PolicyStatement(actions=[TOKEN_ACTION], resources=["*"]),
+        )
+        nag.acknowledge(
+            policy,
+            "ecr:GetAuthorizationToken has no resource-level permissions; pulls are scoped to the image's repository.",
+            nag.wildcard_resource_finding(self, "*"),
+        )
+        return policy
+
+    def _package_policy(self, bucket: BucketAccess) -> iam.ManagedPolicy:
+        policy = self._conditional_policy("PackagePermissions", self.uses_package, "Run a registered model package")
+        bucket.grant_read(layout.ARTIFACTS, policy)
+        images = f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:*:repository/*"
+        policy.add_statements(
+            iam.PolicyStatement(actions=list(PULL_ACTIONS), resources=[images]),
+            iam.PolicyStatement(actions=[TOKEN_ACTION], resources=["*"]),
+        )
+        nag.acknowledge(
+            policy,
+            "A model package names its own images (the sandbox's or AWS-hosted ones in per-region AWS accounts); "
+            "pulls are read-only and limited to this region. ecr:GetAuthorizationToken has no resource-level "
+            "permissions.",
+            nag.wildcard_resource_finding(self, images),
+            nag.wildcard_resource_finding(self, "*"),
+        )
+        return policy
+
+    def _conditional_policy(self, construct_id: str, condition: CfnCondition, description: str) -> iam.ManagedPolicy:
+        policy = iam.ManagedPolicy(self, construct_id, description=description, roles=[self.role])
+        resource = policy.node.default_child
+        assert isinstance(resource, iam.CfnManagedPolicy)
+        resource.cfn_options.condition = condition
+        return policy

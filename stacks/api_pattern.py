@@ -1,0 +1,138 @@
+"""What the real-time and serverless blueprints share: an API front, a model source, and the users' policy."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from aws_cdk import CfnCondition, CfnOutput, Fn
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from genai_sandbox_constructs import InferenceApi
+from genai_sandbox_constructs.conditions import make_conditional
+from genai_sandbox_constructs.endpoints import EndpointBase
+from genai_sandbox_constructs.model_source import ALL_FORMS, BedrockChoice, ModelSource, SageMakerChoice
+
+from . import smus
+from .base import BlueprintStack
+from .model_parameters import ModelParameters
+from .parameters import number_parameter
+from .sandbox_imports import SandboxImports
+
+
+class ApiPatternStack(BlueprintStack):
+    """API Gateway -> Lambda -> Bedrock or a SageMaker endpoint built by ``_build_endpoint``."""
+
+    SETTINGS_COLUMNS: tuple[str, ...] = ("LogRetentionDays",)
+    NETWORK_ISOLATION = True
+    """Whether the SageMaker model may be network-isolated (serverless endpoints may not)."""
+
+    def __init__(self, scope: Construct, blueprint_name: str, *, description: str) -> None:
+        super().__init__(scope, blueprint_name, description=description)
+        self.imports = SandboxImports(self)
+        self.models = ModelParameters(self, ALL_FORMS, network_isolation=self.NETWORK_ISOLATION)
+        self.source = ModelSource(
+            self, "Model", source=self.models.source, bedrock=self._bedrock(), sagemaker=self._sagemaker()
+        )
+        self.endpoint = self._build_endpoint(self.source.sagemaker.model.attr_model_name)
+        make_conditional(self.endpoint, self.source.uses_sagemaker)
+        self.api = self._build_api(description)
+        self._grant_model_access()
+        self._export()
+
+    def _build_endpoint(self, model_name: str) -> EndpointBase:
+        raise NotImplementedError
+
+    def _sagemaker_subnets(self) -> SageMakerChoice:
+        """The SageMaker model's network: the sandbox subnets; serverless overrides it with none."""
+        return SageMakerChoice(
+            bucket=self.imports.bucket,
+            bucket_name=self.imports.bucket_name,
+            artifact_key=self.models.artifact_key,
+            image_uri=self.models.image_uri,
+            model_package_arn=self.models.model_package_arn,
+            network_isolation=self.models.network_isolation,
+            subnet_ids=self.imports.subnet_ids,
+            security_group_id=self.imports.security_group_id,
+        )
+
+    def _sagemaker(self) -> SageMakerChoice:
+        return self._sagemaker_subnets()
+
+    def _bedrock(self) -> BedrockChoice:
+        return BedrockChoice(
+            model_id=self.models.bedrock_model_id,
+            profile_name=Fn.sub(f"{self.blueprint_name}-${{{smus.ENVIRONMENT_ID}}}"),
+            forms=ALL_FORMS,
+            guardrail_id=self.models.guardrail_id,
+            guardrail_version=self.models.guardrail_version,
+            tags={"EnvironmentId": Fn.ref(smus.ENVIRONMENT_ID), "ProjectId": Fn.ref(smus.PROJECT_ID)},
+        )
+
+    def _build_api(self, description: str) -> InferenceApi:
+        rate = number_parameter(
+            self, "ThrottleRateLimit", "Steady requests per second the API accepts.", default=10, low=1, high=10000
+        )
+        burst = number_parameter(
+            self, "ThrottleBurstLimit", "Burst of requests the API accepts.", default=20, low=1, high=5000
+        )
+        uses_sagemaker = self.source.uses_sagemaker.logical_id
+        return InferenceApi(
+            self,
+            "Api",
+            name=Fn.sub(f"{self.blueprint_name}-${{{smus.ENVIRONMENT_ID}}}"),
+            description=description,
+            environment={
+                "MODEL_SOURCE": self.models.source,
+                "MODEL_ID": self.source.bedrock.invoke_target,
+                "GUARDRAIL_ID": self.models.guardrail_id,
+                "GUARDRAIL_VERSION": self.models.guardrail_version,
+                "ENDPOINT_NAME": Fn.condition_if(
+                    uses_sagemaker, self.endpoint.endpoint.attr_endpoint_name, ""
+                ).to_string(),
+            },
+            subnet_ids=self.imports.subnet_ids,
+            security_group_id=self.imports.security_group_id,
+            key_arn=self.imports.key_arn,
+            log_retention_days=self.settings.number("LogRetentionDays"),
+            throttle_rate=rate,
+            throttle_burst=burst,
+        )
+
+    def _grant_model_access(self) -> None:
+        bedrock = self._conditional_policy("BedrockAccess", self.source.uses_bedrock)
+        self.source.grant_invoke_bedrock(self.api.role, bedrock)
+        sagemaker = self._conditional_policy("EndpointAccess", self.source.uses_sagemaker)
+        self.endpoint.grant_invoke(sagemaker)
+
+    def _conditional_policy(self, construct_id: str, condition: CfnCondition) -> iam.ManagedPolicy:
+        policy = iam.ManagedPolicy(self, construct_id, roles=[self.api.role], description=f"{construct_id} of the API")
+        cast(iam.CfnManagedPolicy, policy.node.default_child).cfn_options.condition = condition
+        return policy
+
+    def _export(self) -> None:
+        users = iam.ManagedPolicy(
+            self,
+            "ProjectUserPolicy",
+            description=Fn.sub(
+                f"Call the {self.blueprint_name} API of SMUS project ${{{smus.PROJECT_ID}}} in domain "
+                f"${{{smus.DOMAIN_ID}}}"
+            ),
+        )
+        self.api.grant_invoke(users)
+        CfnOutput(
+            self,
+            "ProjectUserPolicyArn",
+            value=users.managed_policy_arn,
+            description="Managed policy that SMUS attaches to the project role: execute-api:Invoke on the API.",
+            export_name=smus.managed_policy_export_name(self.blueprint_name),
+        )
+        CfnOutput(
+            self, "ApiUrl", value=self.api.url, description="POST JSON here, signed with SigV4 (service execute-api)."
+        )
+        CfnOutput(
+            self,
+            "ModelInvokeTarget",
+            value=self.source.bedrock.invoke_target,
+            description="Bedrock modelId the API calls.",
+        )

@@ -1,0 +1,34 @@
+"""One way to declare a String parameter with its constraint, for every blueprint."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnParameter, Stack
+
+
+def string_parameter(
+    stack: Stack,
+    name: str,
+    description: str,
+    *,
+    default: str = "",
+    pattern: str | None = None,
+    constraint: str | None = None,
+    allowed_values: list[str] | None = None,
+) -> str:
+    """Declare ``name`` on ``stack`` and return its value token."""
+    return CfnParameter(
+        stack,
+        name,
+        description=description,
+        default=default,
+        allowed_pattern=pattern,
+        constraint_description=constraint,
+        allowed_values=allowed_values,
+    ).value_as_string
+
+
+def number_parameter(stack: Stack, name: str, description: str, *, default: int, low: int, high: int) -> float:
+    """Declare a Number parameter from ``low`` to ``high`` and return its value token."""
+    return CfnParameter(
+        stack, name, type="Number", description=description, default=default, min_value=low, max_value=high
+    ).value_as_number

@@ -1,0 +1,76 @@
+"""realtime-inference: API Gateway -> Lambda -> a SageMaker real-time endpoint with autoscaling, or Bedrock."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnCondition, Fn, Token
+
+from genai_sandbox_constructs.endpoints import RealtimeEndpoint
+
+from .api_pattern import ApiPatternStack
+from .parameters import number_parameter, string_parameter
+
+
+class RealtimeInferenceStack(ApiPatternStack):
+    """The real-time pattern; the endpoint exists only when ModelSource is SageMaker."""
+
+    SETTINGS_COLUMNS = ("LogRetentionDays", "RealtimeMinInstances")
+
+    def _build_endpoint(self, model_name: str) -> RealtimeEndpoint:
+        instance_type = string_parameter(
+            self,
+            "InstanceType",
+            "ModelSource SageMaker: endpoint instance type (ml.<family>.<size>).",
+            default="ml.m5.xlarge",
+            pattern=r"^ml\.[a-z0-9]+\.[0-9]*x?large$",
+            constraint="must be a SageMaker instance type such as ml.m5.xlarge or ml.g5.2xlarge",
+        )
+        minimum = number_parameter(
+            self,
+            "MinInstanceCount",
+            "Minimum (and initial) instances; 0 takes the Environment default (dev 1, staging 1, prod 2).",
+            default=0,
+            low=0,
+            high=20,
+        )
+        maximum = number_parameter(
+            self, "MaxInstanceCount", "Maximum instances autoscaling may add.", default=2, low=1, high=20
+        )
+        target = number_parameter(
+            self,
+            "TargetInvocationsPerInstance",
+            "Invocations per instance per minute that autoscaling aims at.",
+            default=100,
+            low=1,
+            high=100000,
+        )
+        capture = string_parameter(
+            self,
+            "DataCaptureEnabled",
+            "ModelSource SageMaker: capture requests and responses to inference/realtime/capture/ in the sandbox "
+            "bucket.",
+            default="false",
+            allowed_values=["true", "false"],
+        )
+        percent = number_parameter(
+            self, "DataCapturePercent", "Share of requests captured.", default=20, low=1, high=100
+        )
+        capture_enabled = CfnCondition(self, "CapturesData", expression=Fn.condition_equals(capture, "true"))
+        default_minimum = CfnCondition(self, "UsesDefaultMinimum", expression=Fn.condition_equals(minimum, 0))
+        resolved_minimum = Token.as_number(
+            Fn.condition_if(default_minimum.logical_id, self.settings.number("RealtimeMinInstances"), minimum)
+        )
+        endpoint = RealtimeEndpoint(
+            self,
+            "Endpoint",
+            model_name=model_name,
+            instance_type=instance_type,
+            key_arn=self.imports.key_arn,
+            bucket_name=self.imports.bucket_name,
+            capture_enabled=capture_enabled,
+            capture_percent=percent,
+            min_instances=resolved_minimum,
+            max_instances=maximum,
+            target_invocations=target,
+        )
+        self.source.sagemaker.grant_capture(self.imports.bucket)
+        return endpoint

@@ -1,0 +1,82 @@
+"""serverless-inference: API Gateway -> Lambda -> a SageMaker serverless endpoint, or Bedrock on demand."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, CfnCondition, CfnRule, CfnRuleAssertion, Fn, Token
+
+from genai_sandbox_constructs.endpoints import ServerlessEndpoint
+from genai_sandbox_constructs.model_source import SageMakerChoice
+
+from .api_pattern import ApiPatternStack
+from .parameters import number_parameter, string_parameter
+
+MEMORY_SIZES = ["1024", "2048", "3072", "4096", "5120", "6144"]
+PROVISIONED_STEPS = (1, 2, 5, 10, 20, 50, 100, 200)
+"""Provisioned concurrency is chosen from steps so that a Rule can compare it with MaxConcurrency (Rules have
+no numeric comparison: each step lists the maximum concurrencies it fits under)."""
+
+
+class ServerlessInferenceStack(ApiPatternStack):
+    """The serverless pattern: no VPC, no network isolation, no data capture, one variant, ECR images only."""
+
+    NETWORK_ISOLATION = False
+
+    def _sagemaker(self) -> SageMakerChoice:
+        choice = self._sagemaker_subnets()
+        return SageMakerChoice(
+            bucket=choice.bucket,
+            bucket_name=choice.bucket_name,
+            artifact_key=choice.artifact_key,
+            image_uri=choice.image_uri,
+            model_package_arn=choice.model_package_arn,
+            network_isolation=False,
+        )
+
+    def _build_endpoint(self, model_name: str) -> ServerlessEndpoint:
+        memory = string_parameter(
+            self,
+            "MemorySizeInMB",
+            "ModelSource SageMaker: memory of the serverless endpoint (CPU share grows with it).",
+            default="2048",
+            allowed_values=MEMORY_SIZES,
+        )
+        maximum = number_parameter(
+            self, "MaxConcurrency", "ModelSource SageMaker: concurrent invocations at most.", default=5, low=1, high=200
+        )
+        provisioned = string_parameter(
+            self,
+            "ProvisionedConcurrency",
+            "ModelSource SageMaker: warm capacity kept ready (billed while idle); 0 for none. At most MaxConcurrency.",
+            default="0",
+            allowed_values=["0", *(str(step) for step in PROVISIONED_STEPS)],
+        )
+        self._add_provisioned_rule(provisioned)
+        has_provisioned = CfnCondition(
+            self, "HasProvisionedConcurrency", expression=Fn.condition_not(Fn.condition_equals(provisioned, "0"))
+        )
+        return ServerlessEndpoint(
+            self,
+            "Endpoint",
+            model_name=model_name,
+            memory_mb=Token.as_number(memory),
+            max_concurrency=maximum,
+            provisioned_concurrency=Token.as_number(
+                Fn.condition_if(has_provisioned.logical_id, Token.as_number(provisioned), Aws.NO_VALUE)
+            ),
+        )
+
+    def _add_provisioned_rule(self, provisioned: str) -> None:
+        CfnRule(
+            self,
+            "ProvisionedConcurrencyFitsMaximum",
+            assertions=[
+                CfnRuleAssertion(
+                    assert_=Fn.condition_or(
+                        Fn.condition_not(Fn.condition_equals(provisioned, str(step))),
+                        Fn.condition_contains([str(n) for n in range(step, 201)], Fn.ref("MaxConcurrency")),
+                    ),
+                    assert_description=f"ProvisionedConcurrency {step} needs MaxConcurrency {step} or more.",
+                )
+                for step in PROVISIONED_STEPS
+            ],
+        )
