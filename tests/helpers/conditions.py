@@ -14,7 +14,9 @@ class Evaluated:
     def __init__(self, template: Mapping[str, Any], parameters: Mapping[str, str]) -> None:
         self.template = template
         declared = template.get("Parameters", {})
-        self.parameters = {name: parameters.get(name, spec.get("Default")) for name, spec in declared.items()}
+        given = {name: parameters.get(name, spec.get("Default")) for name, spec in declared.items()}
+        self.parameters = {name: None if value is None else str(value) for name, value in given.items()}
+        """Parameter values as CloudFormation passes them: strings."""
         self.conditions: dict[str, bool] = {}
         for name in template.get("Conditions", {}):
             self.condition(name)
@@ -56,7 +58,13 @@ class Evaluated:
             return PSEUDO[node["Ref"]]
         return {key: self.resolve(value) for key, value in node.items()}
 
+    def value(self, node: Any) -> Any:
+        """Resolve ``node`` and evaluate the string functions in it (Fn::Join, Fn::Split, Fn::Select)."""
+        return self._truth(self.resolve(node))
+
     def _truth(self, node: Any) -> Any:
+        if isinstance(node, list):
+            return [self._truth(item) for item in node]
         if not isinstance(node, dict):
             return node
         ((function, argument),) = node.items()
@@ -66,6 +74,9 @@ class Evaluated:
             return self.parameters[argument]
         values = [self._truth(item) for item in argument]
         operations = {
+            "Fn::Select": lambda: values[1][int(values[0])],
+            "Fn::Split": lambda: str(values[1]).split(values[0]),
+            "Fn::Join": lambda: str(values[0]).join(str(value) for value in values[1]),
             "Fn::Equals": lambda: str(values[0]) == str(values[1]),
             "Fn::Not": lambda: not values[0],
             "Fn::And": lambda: all(values),

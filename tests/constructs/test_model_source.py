@@ -1,0 +1,190 @@
+"""ModelSource: each Bedrock form gets its own exact IAM resources; SageMaker resources exist only when chosen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk import CfnParameter
+from aws_cdk import aws_iam as iam
+
+from genai_sandbox_constructs import ConfigurationError
+from genai_sandbox_constructs.bucket_access import BucketAccess
+from genai_sandbox_constructs.model_source import (
+    ALL_FORMS,
+    ON_DEMAND_FORMS,
+    BedrockChoice,
+    BedrockForm,
+    ModelSource,
+    SageMakerChoice,
+    allowed_pattern,
+    classify,
+)
+from tests.helpers.conditions import Evaluated
+from tests.helpers.stacks import json_of, new_stack
+
+ACCOUNT_ARN = "arn:aws:bedrock:us-east-1:123456789012"
+PROFILE = f"{ACCOUNT_ARN}:application-inference-profile/a1b2c3d4e5f6"
+FM_ARN = "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0"
+SYSTEM_ID = "us.anthropic.claude-3-5-haiku-20241022-v1:0"
+SYSTEM_ARN = f"{ACCOUNT_ARN}:inference-profile/{SYSTEM_ID}"
+
+
+def _build(model_id: str = "", source: str = "Bedrock", *, guardrail: str = "") -> dict[str, Any]:
+    stack = new_stack()
+    role = iam.Role(stack, "Caller", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    policy = iam.ManagedPolicy(stack, "CallerPolicy", roles=[role])
+    source_token = CfnParameter(stack, "Source", default=source).value_as_string
+    model = model_id or CfnParameter(stack, "ModelId", default="amazon.nova-lite-v1:0").value_as_string
+    models = ModelSource(
+        stack,
+        "Model",
+        source=source_token,
+        bedrock=BedrockChoice(model_id=model, profile_name="env-1", guardrail_id=guardrail),
+        sagemaker=SageMakerChoice(
+            bucket=BucketAccess(stack, bucket_arn="arn:aws:s3:::b", key_arn="arn:aws:kms:us-east-1:1:key/k"),
+            bucket_name="b",
+            artifact_key="artifacts/models/sagemaker-finetuned/m/model.tar.gz",
+            image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/my-model:1",
+        ),
+    )
+    models.grant_invoke_bedrock(role, policy)
+    return json_of(stack)
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return _build()
+
+
+def _invoke_statements(evaluated: Evaluated) -> list[dict[str, Any]]:
+    (policy,) = [r for k, r in evaluated.resources().items() if k.startswith("CallerPolicy")]
+    statements: list[dict[str, Any]] = evaluated.resolve(policy["Properties"]["PolicyDocument"]["Statement"])
+    return statements
+
+
+def _profile(evaluated: Evaluated) -> dict[str, Any] | None:
+    found = [r for r in evaluated.resources().values() if r["Type"] == "AWS::Bedrock::ApplicationInferenceProfile"]
+    return evaluated.resolve(found[0]["Properties"]) if found else None
+
+
+PROFILE_TARGET = {"Fn::GetAtt": ["ModelBedrockApplicationInferenceProfile46355591", "InferenceProfileArn"]}
+FM_FROM_ID = {
+    "Fn::Join": ["", ["arn:", "aws", ":bedrock:", "us-east-1", "::foundation-model/", "amazon.nova-lite-v1:0"]]
+}
+SYSTEM_FROM_ID = {
+    "Fn::Join": ["", ["arn:", "aws", ":bedrock:", "us-east-1", ":", "123456789012", ":inference-profile/", SYSTEM_ID]]
+}
+
+
+@pytest.mark.parametrize(
+    ("model_id", "copy_from", "direct"),
+    [
+        ("amazon.nova-lite-v1:0", FM_FROM_ID, [PROFILE_TARGET]),
+        (FM_ARN, FM_ARN, [PROFILE_TARGET]),
+        (SYSTEM_ID, SYSTEM_FROM_ID, [PROFILE_TARGET, SYSTEM_FROM_ID]),
+        (SYSTEM_ARN, SYSTEM_ARN, [PROFILE_TARGET, SYSTEM_ARN]),
+        (PROFILE, None, [PROFILE]),
+        (f"{ACCOUNT_ARN}:provisioned-model/a1b2c3d4e5f6", None, [f"{ACCOUNT_ARN}:provisioned-model/a1b2c3d4e5f6"]),
+        (f"{ACCOUNT_ARN}:imported-model/a1b2c3d4e5f6", None, [f"{ACCOUNT_ARN}:imported-model/a1b2c3d4e5f6"]),
+        (
+            f"{ACCOUNT_ARN}:custom-model/amazon.titan-text-lite-v1:0:4k/a1b2c3d4e5f6",
+            None,
+            [f"{ACCOUNT_ARN}:custom-model/amazon.titan-text-lite-v1:0:4k/a1b2c3d4e5f6"],
+        ),
+    ],
+    ids=["foundation-model-id", "foundation-model-arn", "system-profile-id", "system-profile-arn",
+         "application-profile", "provisioned-model", "imported-model", "custom-model"],
+)  # fmt: skip
+def test_each_form_gets_exactly_its_resources(
+    template: dict[str, Any], model_id: str, copy_from: Any, direct: list[Any]
+) -> None:
+    evaluated = Evaluated(template, {"ModelId": model_id})
+    profile = _profile(evaluated)
+    if copy_from is None:
+        assert profile is None  # provisioned, custom, imported and application profiles are invoked as given
+    else:
+        assert profile is not None
+        assert profile["ModelSource"] == {"CopyFrom": copy_from}
+        assert profile["InferenceProfileName"] == "env-1"
+    invoke, routed = _invoke_statements(evaluated)
+    assert invoke["Action"] == ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+    assert [r for r in invoke["Resource"] if r != {"Ref": "AWS::NoValue"} and r is not None] == direct
+    target = direct[0]
+    assert routed["Resource"] == {"Fn::Join": ["", ["arn:", "aws", ":bedrock:*::foundation-model/*"]]}
+    assert routed["Condition"] == {"StringEquals": {"bedrock:InferenceProfileArn": target}}
+    assert "bedrock:*" not in str(invoke) and invoke["Resource"] != "*"
+
+
+@pytest.mark.parametrize("form", list(BedrockForm))
+def test_every_form_is_recognised_in_code_and_in_the_template(form: BedrockForm) -> None:
+    import re
+
+    assert classify(form.example) is form
+    assert re.fullmatch(allowed_pattern(ALL_FORMS), form.example)
+
+
+@pytest.mark.parametrize("bad", ["gpt-4", "claude-3", "arn:aws:s3:::bucket", "us.gpt", "", "amazon.nova lite"])
+def test_other_inputs_are_rejected(bad: str) -> None:
+    import re
+
+    assert classify(bad) is None
+    assert not re.fullmatch(allowed_pattern(ALL_FORMS), bad)
+
+
+def test_a_pattern_that_takes_fewer_forms_rejects_the_others_with_a_message() -> None:
+    with pytest.raises(ConfigurationError) as error:
+        _build_with_forms(f"{ACCOUNT_ARN}:provisioned-model/a1b2c3d4e5f6", ON_DEMAND_FORMS)
+    assert "bedrock.model_id='arn:aws:bedrock:us-east-1:123456789012:provisioned-model/a1b2c3d4e5f6'" in str(
+        error.value
+    )
+    assert "foundation model id (e.g. amazon.nova-lite-v1:0)" in str(error.value)
+
+
+def _build_with_forms(model_id: str, forms: tuple[BedrockForm, ...]) -> None:
+    stack = new_stack()
+    ModelSource(
+        stack,
+        "Model",
+        source="Bedrock",
+        bedrock=BedrockChoice(model_id=model_id, profile_name="p", forms=forms),
+        sagemaker=SageMakerChoice(bucket=BucketAccess(stack, bucket_arn="a", key_arn="k"), bucket_name="b"),
+    )
+
+
+def test_guardrail_policy_exists_only_with_bedrock_and_a_guardrail() -> None:
+    template = _build(guardrail="abcd1234efgh")
+    for source, expected in (("Bedrock", 1), ("SageMaker", 0)):
+        evaluated = Evaluated(template, {"Source": source})
+        policies = [r for k, r in evaluated.resources().items() if k.startswith("ModelBedrockGuardrailPolicy")]
+        assert len(policies) == expected
+    (policy,) = [r for k, r in template["Resources"].items() if k.startswith("ModelBedrockGuardrailPolicy")]
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "bedrock:ApplyGuardrail"
+    assert statement["Resource"]["Fn::Join"][1][-1] == ":guardrail/abcd1234efgh"
+
+
+@pytest.mark.parametrize("source", ["Bedrock", "SageMaker"])
+def test_sagemaker_resources_exist_only_when_chosen(template: dict[str, Any], source: str) -> None:
+    evaluated = Evaluated(template, {"Source": source})
+    sagemaker = [k for k in evaluated.resources() if k.startswith("ModelSageMaker")]
+    assert bool(sagemaker) == (source == "SageMaker")
+    bedrock_profile = [k for k in evaluated.resources() if k.startswith("ModelBedrockApplication")]
+    assert bool(bedrock_profile) == (source == "Bedrock")
+
+
+def test_sagemaker_model_reads_only_its_artifact_and_pulls_only_its_repository(template: dict[str, Any]) -> None:
+    evaluated = Evaluated(template, {"Source": "SageMaker"})
+    (policy,) = [r for k, r in evaluated.resources().items() if k.startswith("ModelSageMakerArtifactPermissions")]
+    statements = evaluated.resolve(policy["Properties"]["PolicyDocument"]["Statement"])
+    objects = next(s for s in statements if "s3:GetObject" in s["Action"])
+    assert objects["Resource"] == "arn:aws:s3:::b/artifacts/models/sagemaker-finetuned/m/model.tar.gz"
+    pull = next(s for s in statements if "ecr:BatchGetImage" in s["Action"])
+    assert evaluated.value(pull["Resource"]) == "arn:aws:ecr:us-east-1:123456789012:repository/my-model"
+    (model,) = [r for r in evaluated.resources().values() if r["Type"] == "AWS::SageMaker::Model"]
+    container = evaluated.resolve(model["Properties"]["PrimaryContainer"])
+    assert container == {
+        "Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/my-model:1",
+        "ModelDataUrl": "s3://b/artifacts/models/sagemaker-finetuned/m/model.tar.gz",
+        "Mode": "SingleModel",
+    }

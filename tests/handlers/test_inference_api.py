@@ -1,0 +1,199 @@
+"""The API handler with botocore's Stubber: success, throttling, model errors, timeouts and bad requests."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ReadTimeoutError
+from botocore.response import StreamingBody
+from botocore.stub import ANY, Stubber
+
+from genai_sandbox_constructs.inference_api import HANDLER_SOURCE
+
+CONTEXT = SimpleNamespace(aws_request_id="req-1")
+
+
+@pytest.fixture
+def handler(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """The handler file loaded as Lambda loads index.py, with fake credentials and a fresh client cache."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    spec = importlib.util.spec_from_file_location("index", HANDLER_SOURCE)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _stub(handler: ModuleType, service: str) -> Stubber:
+    client = boto3.client(service, region_name="us-east-1")
+    handler._clients[service] = client
+    stubber = Stubber(client)
+    stubber.activate()
+    return stubber
+
+
+def _call(handler: ModuleType, body: Any) -> tuple[int, dict[str, Any]]:
+    raw = body if isinstance(body, str) else json.dumps(body)
+    response = handler.handler({"body": raw}, CONTEXT)
+    assert response["headers"] == {"Content-Type": "application/json"}
+    return response["statusCode"], json.loads(response["body"])
+
+
+@pytest.fixture
+def bedrock(handler: ModuleType, monkeypatch: pytest.MonkeyPatch) -> Stubber:
+    monkeypatch.setenv("MODEL_SOURCE", "Bedrock")
+    monkeypatch.setenv("MODEL_ID", "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6")
+    monkeypatch.setenv("GUARDRAIL_ID", "")
+    return _stub(handler, "bedrock-runtime")
+
+
+@pytest.fixture
+def sagemaker(handler: ModuleType, monkeypatch: pytest.MonkeyPatch) -> Stubber:
+    monkeypatch.setenv("MODEL_SOURCE", "SageMaker")
+    monkeypatch.setenv("ENDPOINT_NAME", "Endpoint-abc")
+    return _stub(handler, "sagemaker-runtime")
+
+
+CONVERSE_OK = {
+    "output": {"message": {"role": "assistant", "content": [{"text": "Hello"}, {"text": " there"}]}},
+    "stopReason": "end_turn",
+    "usage": {"inputTokens": 3, "outputTokens": 2, "totalTokens": 5},
+    "metrics": {"latencyMs": 10},
+}
+
+
+def test_bedrock_success_calls_converse_with_the_profile(handler: ModuleType, bedrock: Stubber) -> None:
+    bedrock.add_response(
+        "converse",
+        CONVERSE_OK,
+        {
+            "modelId": "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6",
+            "messages": [{"role": "user", "content": [{"text": "Hi"}]}],
+            "inferenceConfig": {"maxTokens": 100, "temperature": 0.2},
+        },
+    )
+    status, body = _call(handler, {"prompt": "Hi", "max_tokens": 100, "temperature": 0.2})
+    assert status == 200
+    assert body == {
+        "output": "Hello there",
+        "stopReason": "end_turn",
+        "usage": {"inputTokens": 3, "outputTokens": 2, "totalTokens": 5},
+        "requestId": "req-1",
+    }
+    bedrock.assert_no_pending_responses()
+
+
+def test_bedrock_applies_the_guardrail_on_every_call(
+    handler: ModuleType, bedrock: Stubber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GUARDRAIL_ID", "abcd1234efgh")
+    monkeypatch.setenv("GUARDRAIL_VERSION", "3")
+    expected = {
+        "modelId": ANY,
+        "messages": ANY,
+        "inferenceConfig": ANY,
+        "guardrailConfig": {"guardrailIdentifier": "abcd1234efgh", "guardrailVersion": "3"},
+    }
+    bedrock.add_response("converse", {**CONVERSE_OK, "stopReason": "guardrail_intervened"}, expected)
+    status, body = _call(handler, {"prompt": "Hi"})
+    assert (status, body["stopReason"]) == (200, "guardrail_intervened")
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [
+        ("ThrottlingException", 429),
+        ("ModelErrorException", 502),
+        ("ModelTimeoutException", 504),
+        ("InternalServerException", 500),
+    ],
+)
+def test_bedrock_errors_map_to_statuses(handler: ModuleType, bedrock: Stubber, code: str, status: int) -> None:
+    bedrock.add_client_error("converse", service_error_code=code, service_message="details", http_status_code=400)
+    got, body = _call(handler, {"prompt": "Hi"})
+    assert (got, body["error"], body["requestId"]) == (status, code, "req-1")
+    if status >= 500:
+        assert body["message"] == "The model failed to answer."  # no internals leak to the caller
+    else:
+        assert body["message"] == "details"
+
+
+def test_timeouts_become_504(handler: ModuleType, bedrock: Stubber) -> None:
+    def time_out(**_: Any) -> None:
+        raise ReadTimeoutError(endpoint_url="https://bedrock-runtime.us-east-1.amazonaws.com")
+
+    handler._clients["bedrock-runtime"] = SimpleNamespace(converse=time_out)
+    status, body = _call(handler, {"prompt": "Hi"})
+    assert (status, body["error"], body["message"]) == (504, "ReadTimeoutError", "The model did not answer in time.")
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("not json", "body must be JSON: Expecting value"),
+        ("[1, 2]", "body must be a JSON object"),
+        ({}, "prompt must be a non-empty string"),
+        (
+            {"prompt": " ", "max_tokens": 0, "temperature": 2},
+            "prompt must be a non-empty string; max_tokens must be an integer from 1 to 4096; temperature must be a "
+            "number from 0 to 1",
+        ),
+        ({"prompt": "Hi", "max_tokens": True}, "max_tokens must be an integer from 1 to 4096"),
+        ("x" * (256 * 1024 + 1), "body must be at most 262144 bytes"),
+    ],
+)
+def test_malformed_requests_get_400_without_calling_the_model(
+    handler: ModuleType, bedrock: Stubber, raw: Any, message: str
+) -> None:
+    status, body = _call(handler, raw)
+    assert (status, body["message"]) == (400, message)
+    bedrock.assert_no_pending_responses()
+
+
+def test_sagemaker_success_sends_the_body_as_json(handler: ModuleType, sagemaker: Stubber) -> None:
+    payload = json.dumps({"generated_text": "42"}).encode()
+    sagemaker.add_response(
+        "invoke_endpoint",
+        {"Body": StreamingBody(io.BytesIO(payload), len(payload)), "ContentType": "application/json"},
+        {
+            "EndpointName": "Endpoint-abc",
+            "ContentType": "application/json",
+            "Accept": "application/json",
+            "Body": json.dumps({"inputs": "6*7"}).encode(),
+        },
+    )
+    status, body = _call(handler, {"inputs": "6*7"})
+    assert (status, body["output"]) == (200, {"generated_text": "42"})
+
+
+def test_sagemaker_model_errors_are_502(handler: ModuleType, sagemaker: Stubber) -> None:
+    sagemaker.add_client_error(
+        "invoke_endpoint", service_error_code="ModelError", service_message="boom", http_status_code=424
+    )
+    status, body = _call(handler, {"inputs": "x"})
+    assert (status, body["error"], body["message"]) == (502, "ModelError", "The model failed to answer.")
+
+
+def test_sagemaker_throttling_is_429(handler: ModuleType, sagemaker: Stubber) -> None:
+    sagemaker.add_client_error("invoke_endpoint", service_error_code="ThrottlingException", http_status_code=400)
+    status, _ = _call(handler, {"inputs": "x"})
+    assert status == 429
+
+
+def test_client_timeouts_fit_api_gateway(handler: ModuleType) -> None:
+    config = handler.CLIENT_CONFIG
+    attempts = config.retries["max_attempts"]
+    assert config.connect_timeout + config.read_timeout < 29
+    assert attempts <= 2

@@ -1,0 +1,197 @@
+"""realtime-inference and serverless-inference: the API front, the endpoints, limits and the users' policy."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from genai_sandbox_constructs.endpoints import NVME_FAMILIES
+from genai_sandbox_constructs.inference_api import HANDLER_SOURCE
+from tests.conftest import Synthesized
+from tests.helpers.conditions import Evaluated
+
+PATTERNS = ["realtime-inference", "serverless-inference"]
+SAGEMAKER = {
+    "ModelSource": "SageMaker",
+    "ModelArtifactKey": "artifacts/models/sagemaker-finetuned/m/model.tar.gz",
+    "ContainerImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/my-model:1",
+}
+
+
+def _of_type(evaluated: Evaluated, resource_type: str) -> list[dict[str, Any]]:
+    return [evaluated.resolve(r["Properties"]) for r in evaluated.resources().values() if r["Type"] == resource_type]
+
+
+@pytest.fixture(scope="module", params=PATTERNS)
+def pattern(request: pytest.FixtureRequest, synthesized: Synthesized) -> tuple[str, dict[str, Any]]:
+    name: str = request.param
+    return name, synthesized.templates[name]
+
+
+def test_api_requires_iam_and_validates_the_body(pattern: tuple[str, dict[str, Any]]) -> None:
+    _, template = pattern
+    evaluated = Evaluated(template, {})
+    (method,) = _of_type(evaluated, "AWS::ApiGateway::Method")
+    assert (method["HttpMethod"], method["AuthorizationType"]) == ("POST", "AWS_IAM")
+    assert method["Integration"]["Type"] == "AWS_PROXY"
+    (validator,) = _of_type(evaluated, "AWS::ApiGateway::RequestValidator")
+    assert validator["ValidateRequestBody"] is True
+    (model,) = _of_type(evaluated, "AWS::ApiGateway::Model")
+    assert model["Schema"]["properties"]["max_tokens"] == {"type": "integer", "minimum": 1, "maximum": 4096}
+    assert not _of_type(evaluated, "AWS::ApiGateway::Account")  # the per-region CloudWatch role is a prerequisite
+
+
+def test_stage_logs_traces_and_throttles(pattern: tuple[str, dict[str, Any]]) -> None:
+    _, template = pattern
+    (stage,) = _of_type(Evaluated(template, {}), "AWS::ApiGateway::Stage")
+    assert stage["StageName"] == "v1"
+    assert stage["TracingEnabled"] is True
+    (settings,) = stage["MethodSettings"]
+    assert settings["LoggingLevel"] == "ERROR"
+    assert settings["DataTraceEnabled"] is False
+    assert settings["MetricsEnabled"] is True
+    assert (settings["ThrottlingRateLimit"], settings["ThrottlingBurstLimit"]) == ("10", "20")
+    assert '"status":"$context.status"' in stage["AccessLogSetting"]["Format"]
+
+
+def test_function_is_the_real_handler_inline_in_the_vpc(pattern: tuple[str, dict[str, Any]]) -> None:
+    _, template = pattern
+    evaluated = Evaluated(template, {})
+    (function,) = _of_type(evaluated, "AWS::Lambda::Function")
+    assert function["Handler"] == "index.handler"
+    assert function["Code"]["ZipFile"] == HANDLER_SOURCE.read_text()
+    assert function["Timeout"] == 28  # below API Gateway's 29 s
+    assert function["TracingConfig"] == {"Mode": "Active"}
+    assert function["VpcConfig"]["SecurityGroupIds"][0]["Fn::ImportValue"]["Fn::Sub"].startswith(
+        "genaiSandboxSecurityGroupId-"
+    )
+    assert "Policies" not in next(iter(_of_type(evaluated, "AWS::IAM::Role")))
+    groups = _of_type(evaluated, "AWS::Logs::LogGroup")
+    assert len(groups) == 2
+    assert all(g["KmsKeyId"]["Fn::ImportValue"]["Fn::Sub"].startswith("genaiSandboxKeyArn-") for g in groups)
+    assert all(g["RetentionInDays"]["Fn::FindInMap"][2] == "LogRetentionDays" for g in groups)
+
+
+def test_users_get_execute_api_invoke_through_an_smus_export(pattern: tuple[str, dict[str, Any]]) -> None:
+    name, template = pattern
+    output = template["Outputs"]["ProjectUserPolicyArn"]
+    assert output["Export"]["Name"] == {
+        "Fn::Sub": f"datazone-managed-policy-{name}-${{datazoneEnvironmentEnvironmentId}}"
+    }
+    policy = template["Resources"][output["Value"]["Ref"]]
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "execute-api:Invoke"
+    assert statement["Resource"]["Fn::Join"][1][-1] == "/v1/POST/invoke"
+
+
+@pytest.mark.parametrize("source", ["Bedrock", "SageMaker"])
+def test_function_may_call_only_the_chosen_model(pattern: tuple[str, dict[str, Any]], source: str) -> None:
+    _, template = pattern
+    evaluated = Evaluated(template, SAGEMAKER if source == "SageMaker" else {})
+    names = set(evaluated.resources())
+    assert any(n.startswith("BedrockAccess") for n in names) == (source == "Bedrock")
+    assert any(n.startswith("EndpointAccess") for n in names) == (source == "SageMaker")
+    if source == "SageMaker":
+        (access,) = [r for k, r in evaluated.resources().items() if k.startswith("EndpointAccess")]
+        (statement,) = access["Properties"]["PolicyDocument"]["Statement"]
+        assert statement["Action"] == "sagemaker:InvokeEndpoint"
+        assert statement["Resource"]["Ref"].startswith("Endpoint")
+
+
+def _realtime(synthesized: Synthesized, **given: str) -> Evaluated:
+    return Evaluated(synthesized.templates["realtime-inference"], {**SAGEMAKER, **given})
+
+
+def test_realtime_endpoint_config_is_unnamed_with_kms_and_one_variant(synthesized: Synthesized) -> None:
+    (config,) = _of_type(_realtime(synthesized), "AWS::SageMaker::EndpointConfig")
+    assert "EndpointConfigName" not in config
+    assert config["KmsKeyId"]["Fn::ImportValue"]["Fn::Sub"].startswith("genaiSandboxKeyArn-")
+    (variant,) = config["ProductionVariants"]
+    assert (variant["InstanceType"], variant["VariantName"]) == ("ml.m5.xlarge", "AllTraffic")
+    assert config["DataCaptureConfig"] is None  # AWS::NoValue: off by default
+
+
+@pytest.mark.parametrize("instance", ["ml.g5.2xlarge", "ml.p4d.24xlarge", "ml.m5d.large", "ml.g4dn.xlarge"])
+def test_kms_key_is_omitted_for_nvme_instance_families(synthesized: Synthesized, instance: str) -> None:
+    (config,) = _of_type(_realtime(synthesized, InstanceType=instance), "AWS::SageMaker::EndpointConfig")
+    assert config["KmsKeyId"] is None  # AWS::NoValue
+    assert instance.split(".")[1] in NVME_FAMILIES
+
+
+def test_data_capture_goes_to_the_capture_prefix_encrypted(synthesized: Synthesized) -> None:
+    evaluated = _realtime(synthesized, DataCaptureEnabled="true", DataCapturePercent="35")
+    (config,) = _of_type(evaluated, "AWS::SageMaker::EndpointConfig")
+    capture = config["DataCaptureConfig"]
+    assert capture["EnableCapture"] is True
+    assert capture["InitialSamplingPercentage"] == "35"
+    assert capture["DestinationS3Uri"]["Fn::Join"][1][-1] == "/inference/realtime/capture/"
+    assert capture["KmsKeyId"]["Fn::ImportValue"]["Fn::Sub"].startswith("genaiSandboxKeyArn-")
+
+
+@pytest.mark.parametrize(("environment", "given", "expected"), [("dev", "0", 1), ("prod", "0", 2), ("dev", "3", "3")])
+def test_minimum_instances_default_per_environment(
+    synthesized: Synthesized, environment: str, given: str, expected: Any
+) -> None:
+    evaluated = _realtime(synthesized, Environment=environment, MinInstanceCount=given)
+    (target,) = _of_type(evaluated, "AWS::ApplicationAutoScaling::ScalableTarget")
+    minimum = target["MinCapacity"]
+    if isinstance(minimum, dict):
+        _, row, column = minimum["Fn::FindInMap"]
+        minimum = synthesized.templates["realtime-inference"]["Mappings"]["EnvironmentSettings"][row][column]
+    assert minimum == expected
+
+
+def test_autoscaling_tracks_invocations_with_the_service_linked_role(synthesized: Synthesized) -> None:
+    evaluated = _realtime(synthesized)
+    (target,) = _of_type(evaluated, "AWS::ApplicationAutoScaling::ScalableTarget")
+    assert target["ScalableDimension"] == "sagemaker:variant:DesiredInstanceCount"
+    assert target["RoleARN"]["Fn::Join"][1][-1].endswith("AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint")
+    (policy,) = _of_type(evaluated, "AWS::ApplicationAutoScaling::ScalingPolicy")
+    tracking = policy["TargetTrackingScalingPolicyConfiguration"]
+    assert tracking["PredefinedMetricSpecification"] == {
+        "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
+    }
+    assert tracking["TargetValue"] == "100"
+    assert synthesized.templates["realtime-inference"]["Parameters"]["MaxInstanceCount"]["MinValue"] == 1
+
+
+def test_realtime_model_runs_isolated_in_the_sandbox_network(synthesized: Synthesized) -> None:
+    (model,) = _of_type(_realtime(synthesized), "AWS::SageMaker::Model")
+    assert model["EnableNetworkIsolation"] is True
+    assert model["VpcConfig"]["Subnets"]["Fn::Split"][0] == ","
+    (off,) = _of_type(_realtime(synthesized, EnableNetworkIsolation="false"), "AWS::SageMaker::Model")
+    assert off["EnableNetworkIsolation"] is False
+
+
+def _serverless(synthesized: Synthesized, **given: str) -> Evaluated:
+    return Evaluated(synthesized.templates["serverless-inference"], {**SAGEMAKER, **given})
+
+
+def test_serverless_has_no_vpc_isolation_capture_or_instance_choice(synthesized: Synthesized) -> None:
+    template = synthesized.templates["serverless-inference"]
+    evaluated = _serverless(synthesized)
+    (model,) = _of_type(evaluated, "AWS::SageMaker::Model")
+    assert "VpcConfig" not in model
+    assert model["EnableNetworkIsolation"] is False
+    (config,) = _of_type(evaluated, "AWS::SageMaker::EndpointConfig")
+    assert {"DataCaptureConfig", "KmsKeyId"}.isdisjoint(config)  # no capture, no volume key (serverless)
+    (variant,) = config["ProductionVariants"]
+    assert "InstanceType" not in variant
+    assert variant["ServerlessConfig"] == {
+        "MaxConcurrency": "5",
+        "MemorySizeInMB": "2048",
+        "ProvisionedConcurrency": None,
+    }
+    assert {"InstanceType", "EnableNetworkIsolation", "DataCaptureEnabled"}.isdisjoint(template["Parameters"])
+    assert not _of_type(evaluated, "AWS::ApplicationAutoScaling::ScalableTarget")
+
+
+def test_serverless_limits_are_in_the_parameters(synthesized: Synthesized) -> None:
+    parameters = synthesized.templates["serverless-inference"]["Parameters"]
+    assert parameters["MemorySizeInMB"]["AllowedValues"] == ["1024", "2048", "3072", "4096", "5120", "6144"]
+    assert (parameters["MaxConcurrency"]["MinValue"], parameters["MaxConcurrency"]["MaxValue"]) == (1, 200)
+    (config,) = _of_type(_serverless(synthesized, ProvisionedConcurrency="5"), "AWS::SageMaker::EndpointConfig")
+    assert config["ProductionVariants"][0]["ServerlessConfig"]["ProvisionedConcurrency"] == "5"
+    assert re.fullmatch(parameters["ContainerImageUri"]["AllowedPattern"], "docker.io/library/python:3.12") is None
