@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 import pytest
@@ -113,21 +115,18 @@ def test_each_form_gets_exactly_its_resources(
     target = direct[0]
     assert routed["Resource"] == {"Fn::Join": ["", ["arn:", "aws", ":bedrock:*::foundation-model/*"]]}
     assert routed["Condition"] == {"StringEquals": {"bedrock:InferenceProfileArn": target}}
-    assert "bedrock:*" not in str(invoke) and invoke["Resource"] != "*"
+    assert "bedrock:*" not in str(invoke)
+    assert invoke["Resource"] != "*"
 
 
 @pytest.mark.parametrize("form", list(BedrockForm))
 def test_every_form_is_recognised_in_code_and_in_the_template(form: BedrockForm) -> None:
-    import re
-
     assert classify(form.example) is form
     assert re.fullmatch(allowed_pattern(ALL_FORMS), form.example)
 
 
 @pytest.mark.parametrize("bad", ["gpt-4", "claude-3", "arn:aws:s3:::bucket", "us.gpt", "", "amazon.nova lite"])
 def test_other_inputs_are_rejected(bad: str) -> None:
-    import re
-
     assert classify(bad) is None
     assert not re.fullmatch(allowed_pattern(ALL_FORMS), bad)
 
