@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 PSEUDO = {"AWS::NoValue": None, "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws"}
@@ -73,7 +73,7 @@ class Evaluated:
         if function == "Ref":
             return self.parameters[argument]
         values = [self._truth(item) for item in argument]
-        operations = {
+        operations: dict[str, Callable[[], Any]] = {
             "Fn::Select": lambda: values[1][int(values[0])],
             "Fn::Split": lambda: str(values[1]).split(values[0]),
             "Fn::Join": lambda: str(values[0]).join(str(value) for value in values[1]),
