@@ -27,8 +27,24 @@ def string_parameter(
     ).value_as_string
 
 
-def number_parameter(stack: Stack, name: str, description: str, *, default: int, low: int, high: int) -> float:
-    """Declare a Number parameter from ``low`` to ``high`` and return its value token."""
+def number_parameter(
+    stack: Stack,
+    name: str,
+    description: str,
+    *,
+    default: int,
+    low: int,
+    high: int,
+    allowed_values: list[int] | None = None,
+) -> float:
+    """Declare a Number parameter from ``low`` to ``high`` (optionally one of ``allowed_values``); return its token."""
     return CfnParameter(
-        stack, name, type="Number", description=description, default=default, min_value=low, max_value=high
+        stack,
+        name,
+        type="Number",
+        description=description,
+        default=default,
+        min_value=low,
+        max_value=high,
+        allowed_values=[str(value) for value in allowed_values] if allowed_values else None,
     ).value_as_number

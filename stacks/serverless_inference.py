@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from aws_cdk import Aws, CfnCondition, CfnRule, CfnRuleAssertion, Fn, Token
 
-from genai_sandbox_constructs.endpoints import ServerlessEndpoint
+from genai_sandbox_constructs.endpoints import ServerlessEndpoint, check_serverless_model
 from genai_sandbox_constructs.model_source import SageMakerChoice
 
 from .api_pattern import ApiPatternStack
-from .parameters import number_parameter, string_parameter
+from .parameters import number_parameter
 
-MEMORY_SIZES = ["1024", "2048", "3072", "4096", "5120", "6144"]
+MEMORY_SIZES = [1024, 2048, 3072, 4096, 5120, 6144]
 PROVISIONED_STEPS = (1, 2, 5, 10, 20, 50, 100, 200)
 """Provisioned concurrency is chosen from steps so that a Rule can compare it with MaxConcurrency (Rules have
 no numeric comparison: each step lists the maximum concurrencies it fits under)."""
@@ -23,7 +23,7 @@ class ServerlessInferenceStack(ApiPatternStack):
 
     def _sagemaker(self) -> SageMakerChoice:
         choice = self._sagemaker_subnets()
-        return SageMakerChoice(
+        serverless = SageMakerChoice(
             bucket=choice.bucket,
             bucket_name=choice.bucket_name,
             artifact_key=choice.artifact_key,
@@ -31,24 +31,30 @@ class ServerlessInferenceStack(ApiPatternStack):
             model_package_arn=choice.model_package_arn,
             network_isolation=False,
         )
+        check_serverless_model(subnet_ids=serverless.subnet_ids, network_isolation=serverless.network_isolation)
+        return serverless
 
     def _build_endpoint(self, model_name: str) -> ServerlessEndpoint:
-        memory = string_parameter(
+        memory = number_parameter(
             self,
             "MemorySizeInMB",
-            "ModelSource SageMaker: memory of the serverless endpoint (CPU share grows with it).",
-            default="2048",
+            "ModelSource SageMaker: memory of the serverless endpoint in MB (CPU share grows with it).",
+            default=2048,
+            low=1024,
+            high=6144,
             allowed_values=MEMORY_SIZES,
         )
         maximum = number_parameter(
             self, "MaxConcurrency", "ModelSource SageMaker: concurrent invocations at most.", default=5, low=1, high=200
         )
-        provisioned = string_parameter(
+        provisioned = number_parameter(
             self,
             "ProvisionedConcurrency",
             "ModelSource SageMaker: warm capacity kept ready (billed while idle); 0 for none. At most MaxConcurrency.",
-            default="0",
-            allowed_values=["0", *(str(step) for step in PROVISIONED_STEPS)],
+            default=0,
+            low=0,
+            high=200,
+            allowed_values=[0, *PROVISIONED_STEPS],
         )
         self._add_provisioned_rule(provisioned)
         has_provisioned = CfnCondition(
@@ -58,14 +64,14 @@ class ServerlessInferenceStack(ApiPatternStack):
             self,
             "Endpoint",
             model_name=model_name,
-            memory_mb=Token.as_number(memory),
+            memory_mb=memory,
             max_concurrency=maximum,
             provisioned_concurrency=Token.as_number(
-                Fn.condition_if(has_provisioned.logical_id, Token.as_number(provisioned), Aws.NO_VALUE)
+                Fn.condition_if(has_provisioned.logical_id, provisioned, Aws.NO_VALUE)
             ),
         )
 
-    def _add_provisioned_rule(self, provisioned: str) -> None:
+    def _add_provisioned_rule(self, provisioned: float) -> None:
         CfnRule(
             self,
             "ProvisionedConcurrencyFitsMaximum",

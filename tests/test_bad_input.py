@@ -16,6 +16,8 @@ from aws_cdk import aws_kms as kms
 from blueprints.catalogue import Blueprint
 from blueprints.synthesis import select_blueprints
 from genai_sandbox_constructs import ConfigurationError, LifecycleDays, ModelRegistry, SandboxBucket
+from genai_sandbox_constructs.endpoints import check_serverless_model
+from genai_sandbox_constructs.model_source import ALL_FORMS, describe
 from stacks.environment_settings import EnvironmentSettings
 from stacks.genai_sandbox import GenAiSandboxStack
 from tests.conftest import Synthesized
@@ -207,3 +209,108 @@ def test_bad_configuration_fails_at_synth_time_with_every_problem(
         build()
     for fragment in fragments:
         assert fragment in str(error.value), case
+
+
+PATTERN_VALID = {k: v for k, v in VALID.items() if k in ("datazoneEnvironmentDomainId", "datazoneEnvironmentProjectId")}
+PATTERN_VALID |= {"datazoneEnvironmentEnvironmentId": "cbz7bj2nh1x1ev"}
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/my-model:1"
+ARTIFACT = "artifacts/models/sagemaker-finetuned/m/model.tar.gz"
+PACKAGE = "arn:aws:sagemaker:us-east-1:123456789012:model-package/genai-sandbox-p-dev/3"
+
+PATTERN_CASES = [
+    (
+        "realtime-inference",
+        {"BedrockModelId": "gpt-4"},
+        [f"BedrockModelId='gpt-4': must be one of: {describe(ALL_FORMS)}"],
+    ),
+    (
+        "realtime-inference",
+        {"GuardrailId": "abcd1234efgh", "GuardrailVersion": "latest"},
+        ["GuardrailVersion='latest': must be DRAFT or a version number"],
+    ),
+    (
+        "realtime-inference",
+        {
+            "ModelSource": "SageMaker",
+            "ContainerImageUri": "docker.io/library/python:3.12",
+            "ModelArtifactKey": ARTIFACT,
+        },
+        [
+            "ContainerImageUri='docker.io/library/python:3.12': must be empty or an ECR image URI such as "
+            "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3-cpu-py311"
+        ],
+    ),
+    (
+        "realtime-inference",
+        {"ModelSource": "SageMaker", "ContainerImageUri": IMAGE, "ModelArtifactKey": "data/raw/model.tar.gz"},
+        [
+            "ModelArtifactKey='data/raw/model.tar.gz': must be empty or a key such as "
+            "artifacts/models/sagemaker-finetuned/my-model/model.tar.gz"
+        ],
+    ),
+    (
+        "realtime-inference",
+        {"InstanceType": "m5.xlarge"},
+        ["InstanceType='m5.xlarge': must be a SageMaker instance type such as ml.m5.xlarge or ml.g5.2xlarge"],
+    ),
+    (
+        "realtime-inference",
+        {"ModelSource": "SageMaker", "ContainerImageUri": IMAGE},
+        [
+            "SageMakerNeedsAModel: ModelSource SageMaker needs ContainerImageUri and ModelArtifactKey, or "
+            "ModelPackageArn."
+        ],
+    ),
+    (
+        "serverless-inference",
+        {
+            "ModelSource": "SageMaker",
+            "ContainerImageUri": IMAGE,
+            "ModelArtifactKey": ARTIFACT,
+            "ModelPackageArn": PACKAGE,
+        },
+        ["SageMakerNeedsAModel: Give either ModelPackageArn or ContainerImageUri with ModelArtifactKey, not both."],
+    ),
+    (
+        "serverless-inference",
+        {"ModelArtifactKey": ARTIFACT},
+        [
+            "BedrockTakesNoSageMakerModel: ModelArtifactKey is only used with ModelSource SageMaker: clear it or "
+            "choose SageMaker."
+        ],
+    ),
+    (
+        "serverless-inference",
+        {"ProvisionedConcurrency": "50", "MaxConcurrency": "10"},
+        ["ProvisionedConcurrencyFitsMaximum: ProvisionedConcurrency 50 needs MaxConcurrency 50 or more."],
+    ),
+    (
+        "serverless-inference",
+        {"MemorySizeInMB": "1000"},
+        [
+            "MemorySizeInMB='1000': must be one of 1024, 2048, 3072, 4096, 5120, 6144",
+            "MemorySizeInMB='1000': must be between 1024 and 6144",
+        ],
+    ),
+    ("serverless-inference", {"MaxConcurrency": "201"}, ["MaxConcurrency='201': must be between 1 and 200"]),
+    ("serverless-inference", {"ModelSource": "SageMaker", "ModelPackageArn": PACKAGE}, []),
+    ("serverless-inference", {"ProvisionedConcurrency": "10", "MaxConcurrency": "10"}, []),
+]
+
+
+@pytest.mark.parametrize(("pattern", "given", "expected"), PATTERN_CASES)
+def test_pattern_parameters_say_what_to_fix(
+    synthesized: Synthesized, pattern: str, given: dict[str, str], expected: list[str]
+) -> None:
+    assert parameter_errors(synthesized.templates[pattern], {**PATTERN_VALID, **given}) == expected
+
+
+def test_serverless_guardrails_name_every_unsupported_feature() -> None:
+    with pytest.raises(ConfigurationError) as error:
+        check_serverless_model(subnet_ids=["subnet-1"], network_isolation=True, capture=True, variants=2)
+    assert error.value.problems == [
+        "subnet_ids=['subnet-1']: must be None: serverless endpoints cannot run in a VPC",
+        "network_isolation=True: must be False: serverless endpoints cannot be isolated",
+        "capture=True: must be False: serverless endpoints have no data capture",
+        "variants=2: must be 1: serverless endpoints serve a single variant",
+    ]

@@ -9,6 +9,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from . import layout, nag
+from .errors import Problems
 
 VARIANT = "AllTraffic"
 NVME_FAMILIES = (
@@ -179,3 +180,19 @@ def _any_equal(value: str, options: tuple[str, ...]) -> ICfnConditionExpression:
     groups = [options[i : i + 10] for i in range(0, len(options), 10)]
     ors = [Fn.condition_or(*(Fn.condition_equals(value, option) for option in group)) for group in groups]
     return ors[0] if len(ors) == 1 else Fn.condition_or(*ors)
+
+
+def check_serverless_model(
+    *, subnet_ids: object, network_isolation: object, capture: bool = False, variants: int = 1
+) -> None:
+    """Raise a ``ConfigurationError`` naming every feature a serverless endpoint does not support."""
+    problems = Problems("Serverless endpoint")
+    if subnet_ids is not None:
+        problems.add("subnet_ids", subnet_ids, "must be None: serverless endpoints cannot run in a VPC")
+    if network_isolation is not False:
+        problems.add("network_isolation", network_isolation, "must be False: serverless endpoints cannot be isolated")
+    if capture:
+        problems.add("capture", capture, "must be False: serverless endpoints have no data capture")
+    if variants != 1:
+        problems.add("variants", variants, "must be 1: serverless endpoints serve a single variant")
+    problems.raise_if_any()

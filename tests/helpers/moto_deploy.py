@@ -17,6 +17,8 @@ from moto import mock_aws
 from stacks.smus import ENVIRONMENT_ID
 
 REGION = "us-east-1"
+APPLICATION_PROFILE = "AWS::Bedrock::ApplicationInferenceProfile"
+PROFILE_STAND_IN = "arn:aws:bedrock:${AWS::Region}:${AWS::AccountId}:application-inference-profile/moto00000000"
 
 
 def moto_compatible(template: dict[str, Any]) -> str:
@@ -28,8 +30,16 @@ def moto_compatible(template: dict[str, Any]) -> str:
       and then rejects it: the repository gets an explicit lowercase name here.
     - moto reads an S3 flow-log destination with a key prefix as a bucket name: the prefix is dropped here and
       asserted in test_genai_sandbox_network.py.
+    - moto has no ``AWS::Bedrock::ApplicationInferenceProfile``: it is dropped and its ARN replaced by a stand-in
+      (asserted in test_model_source.py).
     """
     patched = json.loads(json.dumps(template))
+    for logical_id in [k for k, r in patched["Resources"].items() if r["Type"] == APPLICATION_PROFILE]:
+        del patched["Resources"][logical_id]
+        stand_in = json.dumps({"Fn::Sub": PROFILE_STAND_IN})
+        patched = json.loads(
+            json.dumps(patched).replace(json.dumps({"Fn::GetAtt": [logical_id, "InferenceProfileArn"]}), stand_in)
+        )
     for logical_id, resource in patched["Resources"].items():
         if resource["Type"] == "AWS::KMS::Key":
             resource["Properties"].pop("Tags", None)

@@ -1,0 +1,127 @@
+"""Deploy realtime-inference and serverless-inference with moto, with both model sources, next to the project's
+genai-sandbox and Tooling stacks whose exports they import."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.conftest import Synthesized
+from tests.helpers.moto_deploy import MotoAccount, moto_account, moto_compatible
+from tests.helpers.tooling import tooling_template
+from tests.test_deploy_moto import sandbox_parameters
+
+PROJECT = "proj1abcdefgh1"
+PATTERNS = ("realtime-inference", "serverless-inference")
+SOURCES = ("Bedrock", "SageMaker")
+SAGEMAKER = {
+    "ModelArtifactKey": "artifacts/models/sagemaker-finetuned/m/model.tar.gz",
+    "ContainerImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/my-model:1",
+}
+SKIPPED_BY_MOTO = {
+    "AWS::S3::BucketPolicy",
+    "AWS::SageMaker::ModelPackageGroup",
+    "AWS::ApplicationAutoScaling::ScalableTarget",
+    "AWS::ApplicationAutoScaling::ScalingPolicy",
+    "AWS::ApiGateway::Model",
+    "AWS::ApiGateway::RequestValidator",
+    "AWS::ApiGateway::Stage",
+}
+"""Types moto 5.2.5 does not create here; template assertions cover them."""
+
+
+def environment_id(pattern: str, source: str) -> str:
+    return f"{pattern[:4]}{source[:3].lower()}"
+
+
+@dataclass
+class Deployed:
+    account: MotoAccount
+    sandbox: dict[str, str]
+    outputs: dict[tuple[str, str], dict[str, str]]
+
+
+@pytest.fixture(scope="module")
+def deployed(synthesized: Synthesized) -> Iterator[Deployed]:
+    with moto_account() as account:
+        account.create_stack("DataZone-Env-tooling", tooling_template(PROJECT))
+        sandbox = account.create_stack(
+            "DataZone-Env-sandbox", moto_compatible(synthesized.templates["genai-sandbox"]), sandbox_parameters(PROJECT)
+        )
+        outputs = {}
+        for pattern in PATTERNS:
+            for source in SOURCES:
+                parameters = {
+                    **sandbox_parameters(PROJECT),
+                    "datazoneEnvironmentEnvironmentId": environment_id(pattern, source),
+                    "ModelSource": source,
+                    **(SAGEMAKER if source == "SageMaker" else {}),
+                }
+                body = moto_compatible(synthesized.templates[pattern])
+                name = f"DataZone-Env-{environment_id(pattern, source)}"
+                outputs[pattern, source] = account.create_stack(name, body, parameters)
+        yield Deployed(account, sandbox, outputs)
+    assert account.skipped == SKIPPED_BY_MOTO
+
+
+def _functions(deployed: Deployed) -> dict[str, dict[str, Any]]:
+    client = deployed.account.client("lambda")
+    return {
+        f["FunctionName"]: client.get_function(FunctionName=f["FunctionName"])
+        for f in client.list_functions()["Functions"]
+    }
+
+
+def test_every_pattern_and_source_deploys_with_its_own_exports(deployed: Deployed) -> None:
+    exports = deployed.account.exports()
+    for pattern in PATTERNS:
+        for source in SOURCES:
+            outputs = deployed.outputs[pattern, source]
+            export = f"datazone-managed-policy-{pattern}-{environment_id(pattern, source)}"
+            assert exports[export] == outputs["ProjectUserPolicyArn"]
+            assert outputs["ApiUrl"].startswith("https://")
+            assert outputs["ApiUrl"].endswith("/invoke")  # moto skips the stage: its name is missing here
+
+
+def test_functions_run_in_the_sandbox_network_with_the_chosen_model(deployed: Deployed) -> None:
+    functions = _functions(deployed)
+    assert len(functions) == len(PATTERNS) * len(SOURCES)
+    sources = []
+    for function in functions.values():
+        configuration = function["Configuration"]
+        variables = configuration["Environment"]["Variables"]
+        sources.append(variables["MODEL_SOURCE"])
+        assert configuration["Handler"] == "index.handler"
+        assert configuration["Timeout"] == 28
+        assert sorted(configuration["VpcConfig"]["SubnetIds"]) == sorted(deployed.sandbox["SubnetIds"].split(","))
+        assert configuration["VpcConfig"]["SecurityGroupIds"] == [deployed.sandbox["SecurityGroupId"]]
+        if variables["MODEL_SOURCE"] == "Bedrock":
+            assert variables["MODEL_ID"].endswith(":application-inference-profile/moto00000000")
+            assert variables["ENDPOINT_NAME"] == ""
+        else:
+            assert variables["ENDPOINT_NAME"]
+    assert sorted(sources) == ["Bedrock", "Bedrock", "SageMaker", "SageMaker"]
+
+
+def test_sagemaker_endpoints_exist_only_for_the_sagemaker_source(deployed: Deployed) -> None:
+    sagemaker = deployed.account.client("sagemaker")
+    endpoints = sagemaker.list_endpoints()["Endpoints"]
+    assert len(endpoints) == len(PATTERNS)
+    configs = [
+        sagemaker.describe_endpoint_config(
+            EndpointConfigName=sagemaker.describe_endpoint(EndpointName=e["EndpointName"])["EndpointConfigName"]
+        )
+        for e in endpoints
+    ]
+    kinds = sorted("ServerlessConfig" in c["ProductionVariants"][0] for c in configs)
+    assert kinds == [False, True]  # one real-time, one serverless
+    models = sagemaker.list_models()["Models"]
+    assert len(models) == len(PATTERNS)
+
+
+def test_apis_carry_the_environment_id_in_their_names(deployed: Deployed) -> None:
+    names = {api["name"] for api in deployed.account.client("apigateway").get_rest_apis()["items"]}
+    assert names == {f"{pattern}-{environment_id(pattern, source)}" for pattern in PATTERNS for source in SOURCES}
