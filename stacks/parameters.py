@@ -43,7 +43,7 @@ def number_parameter(
         name,
         type="Number",
         description=description,
-        default=default,
+        default=str(default) if allowed_values else default,  # AllowedValues are strings: so is the default
         min_value=low,
         max_value=high,
         allowed_values=[str(value) for value in allowed_values] if allowed_values else None,
