@@ -32,8 +32,13 @@ def moto_compatible(template: dict[str, Any]) -> str:
       asserted in test_genai_sandbox_network.py.
     - moto has no ``AWS::Bedrock::ApplicationInferenceProfile``: it is dropped and its ARN replaced by a stand-in
       (asserted in test_model_source.py).
+    - moto keeps a Number parameter's string default as a string and then fails its own integer checks: such
+      defaults become numbers here (CloudFormation converts them itself).
     """
     patched = json.loads(json.dumps(template))
+    for spec in patched.get("Parameters", {}).values():
+        if spec["Type"] == "Number" and isinstance(spec.get("Default"), str):
+            spec["Default"] = int(spec["Default"])
     for logical_id in [k for k, r in patched["Resources"].items() if r["Type"] == APPLICATION_PROFILE]:
         del patched["Resources"][logical_id]
         stand_in = json.dumps({"Fn::Sub": PROFILE_STAND_IN})
