@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
-
-from aws_cdk import CfnCondition, CfnOutput, Fn
+from aws_cdk import CfnOutput, Fn
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -12,6 +10,7 @@ from genai_sandbox_constructs import InferenceApi
 from genai_sandbox_constructs.conditions import make_conditional
 from genai_sandbox_constructs.endpoints import EndpointBase
 from genai_sandbox_constructs.model_source import ALL_FORMS, BedrockChoice, ModelSource, SageMakerChoice
+from genai_sandbox_constructs.roles import conditional_policy
 
 from . import smus
 from .base import BlueprintStack
@@ -100,15 +99,18 @@ class ApiPatternStack(BlueprintStack):
         )
 
     def _grant_model_access(self) -> None:
-        bedrock = self._conditional_policy("BedrockAccess", self.source.uses_bedrock)
+        bedrock = conditional_policy(
+            self, "BedrockAccess", condition=self.source.uses_bedrock, roles=[self.api.role], description="Call Bedrock"
+        )
         self.source.grant_invoke_bedrock(self.api.role, bedrock)
-        sagemaker = self._conditional_policy("EndpointAccess", self.source.uses_sagemaker)
+        sagemaker = conditional_policy(
+            self,
+            "EndpointAccess",
+            condition=self.source.uses_sagemaker,
+            roles=[self.api.role],
+            description="Call the SageMaker endpoint",
+        )
         self.endpoint.grant_invoke(sagemaker)
-
-    def _conditional_policy(self, construct_id: str, condition: CfnCondition) -> iam.ManagedPolicy:
-        policy = iam.ManagedPolicy(self, construct_id, roles=[self.api.role], description=f"{construct_id} of the API")
-        cast(iam.CfnManagedPolicy, policy.node.default_child).cfn_options.condition = condition
-        return policy
 
     def _export(self) -> None:
         users = iam.ManagedPolicy(

@@ -7,6 +7,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from . import nag
+from .roles import conditional_policy
 
 S3_READ_ACTIONS = ("s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket")
 MAX_GLUE_DATABASES = 10
@@ -34,16 +35,18 @@ class DataSourceAccess(Construct):
         super().__init__(scope, construct_id)
         self.has_s3 = CfnCondition(self, "HasS3DataSources", expression=_not_empty(s3_arns))
         self.has_glue = CfnCondition(self, "HasGlueDatabases", expression=_not_empty(glue_databases))
-        self.s3_policy = iam.ManagedPolicy(self, "S3Read", description="Read existing S3 data sources", roles=roles)
+        self.s3_policy = conditional_policy(
+            self, "S3Read", condition=self.has_s3, roles=roles, description="Read existing S3 data sources"
+        )
         """Reads the given S3 locations; exists only under ``has_s3``."""
         self.s3_policy.add_statements(
             iam.PolicyStatement(actions=list(S3_READ_ACTIONS), resources=Fn.split(",", s3_arns))
         )
-        self.glue_policy = iam.ManagedPolicy(self, "GlueRead", description="Read existing Glue databases", roles=roles)
+        self.glue_policy = conditional_policy(
+            self, "GlueRead", condition=self.has_glue, roles=roles, description="Read existing Glue databases"
+        )
         """Reads the given Glue databases and their tables; exists only under ``has_glue``."""
         self._allow_glue(glue_databases)
-        _condition(self.s3_policy, self.has_s3)
-        _condition(self.glue_policy, self.has_glue)
 
     def _allow_glue(self, names: str) -> None:
         catalog = f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}:catalog"
@@ -78,9 +81,3 @@ def _each(names: str, template: str) -> list[str]:
     """
     padded = Fn.split(",", Fn.join(",", [names, "," * (MAX_GLUE_DATABASES - 1)]))
     return [Fn.sub(template, {"Name": Fn.select(slot, padded)}) for slot in range(MAX_GLUE_DATABASES)]
-
-
-def _condition(policy: iam.ManagedPolicy, condition: CfnCondition) -> None:
-    cfn_policy = policy.node.default_child
-    assert isinstance(cfn_policy, iam.CfnManagedPolicy)
-    cfn_policy.cfn_options.condition = condition

@@ -13,6 +13,7 @@ from .image_repository import PULL_ACTIONS, ImageRepository
 from .key import SandboxKey
 from .network import SandboxNetwork
 from .registry import ModelRegistry
+from .roles import sagemaker_role
 
 LOG_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
 
@@ -44,14 +45,7 @@ class TrainingRole(Construct):
         :param network: the network the jobs run in (required).
         """
         super().__init__(scope, construct_id)
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal(
-                "sagemaker.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
-            ),
-            description="SageMaker training and processing jobs of a Gen AI sandbox",
-        )
+        self.role = sagemaker_role(self, "Role", "SageMaker training and processing jobs of a Gen AI sandbox")
         """The role; CloudFormation names it."""
         self.policy = iam.ManagedPolicy(
             self, "Permissions", roles=[self.role], description="Gen AI sandbox training and processing jobs"

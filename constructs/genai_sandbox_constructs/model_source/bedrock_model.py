@@ -11,6 +11,7 @@ from constructs import Construct
 
 from .. import nag
 from ..conditions import expression
+from ..roles import conditional_policy
 from .bedrock_forms import GEOGRAPHIES
 
 INVOKE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
@@ -99,13 +100,16 @@ class BedrockModel(Construct):
             "bedrock:InferenceProfileArn); a profile routes to its models in several regions.",
             nag.wildcard_resource_finding(self, models),
         )
-        guardrail = iam.ManagedPolicy(self, "GuardrailPolicy", description="Apply the sandbox guardrail", roles=[role])
+        guardrail = conditional_policy(
+            self,
+            "GuardrailPolicy",
+            condition=self.has_guardrail,
+            roles=[role],
+            description="Apply the sandbox guardrail",
+        )
         guardrail.add_statements(
             iam.PolicyStatement(actions=["bedrock:ApplyGuardrail"], resources=[self._guardrail_arn])
         )
-        guardrail_resource = guardrail.node.default_child
-        assert isinstance(guardrail_resource, iam.CfnManagedPolicy)
-        guardrail_resource.cfn_options.condition = self.has_guardrail
 
     def _condition(self, name: str, condition: ICfnConditionExpression) -> CfnCondition:
         return CfnCondition(self, name, expression=condition)

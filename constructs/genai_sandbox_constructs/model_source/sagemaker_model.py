@@ -15,6 +15,7 @@ from ..bucket_access import BucketAccess
 from ..conditions import expression
 from ..image_repository import PULL_ACTIONS, TOKEN_ACTION
 from ..network import grant_network_interfaces
+from ..roles import conditional_policy, sagemaker_role
 from ..training import LOG_ACTIONS
 
 
@@ -56,14 +57,7 @@ class SageMakerModel(Construct):
         self.uses_artifact = CfnCondition(
             self, "UsesArtifact", expression=Fn.condition_and(expression(enabled), no_package)
         )
-        self.role = iam.Role(
-            self,
-            "ExecutionRole",
-            assumed_by=iam.ServicePrincipal(
-                "sagemaker.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
-            ),
-            description="Execution role of a Gen AI sandbox inference model",
-        )
+        self.role = sagemaker_role(self, "ExecutionRole", "Execution role of a Gen AI sandbox inference model")
         """The execution role; CloudFormation names it."""
         self.policy = iam.ManagedPolicy(self, "Permissions", roles=[self.role], description="Run the model")
         """Permissions every variant of the model needs."""
@@ -108,7 +102,13 @@ class SageMakerModel(Construct):
             grant_network_interfaces(self, self.policy)
 
     def _artifact_policy(self, bucket: BucketAccess, artifact_key: str, image_uri: str) -> iam.ManagedPolicy:
-        policy = self._conditional_policy("ArtifactPermissions", self.uses_artifact, "Read the model artifact")
+        policy = conditional_policy(
+            self,
+            "ArtifactPermissions",
+            condition=self.uses_artifact,
+            roles=[self.role],
+            description="Read the model artifact",
+        )
         bucket.grant_read_object(artifact_key, policy)
         registry = Fn.select(0, Fn.split(".", image_uri))
         region = Fn.select(3, Fn.split(".", image_uri))
@@ -128,7 +128,13 @@ class SageMakerModel(Construct):
         return policy
 
     def _package_policy(self, bucket: BucketAccess) -> iam.ManagedPolicy:
-        policy = self._conditional_policy("PackagePermissions", self.uses_package, "Run a registered model package")
+        policy = conditional_policy(
+            self,
+            "PackagePermissions",
+            condition=self.uses_package,
+            roles=[self.role],
+            description="Run a registered model package",
+        )
         bucket.grant_read(layout.ARTIFACTS, policy)
         images = f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:*:repository/*"
         policy.add_statements(
@@ -143,11 +149,4 @@ class SageMakerModel(Construct):
             nag.wildcard_resource_finding(self, images),
             nag.wildcard_resource_finding(self, "*"),
         )
-        return policy
-
-    def _conditional_policy(self, construct_id: str, condition: CfnCondition, description: str) -> iam.ManagedPolicy:
-        policy = iam.ManagedPolicy(self, construct_id, description=description, roles=[self.role])
-        resource = policy.node.default_child
-        assert isinstance(resource, iam.CfnManagedPolicy)
-        resource.cfn_options.condition = condition
         return policy

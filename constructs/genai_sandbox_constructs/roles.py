@@ -1,0 +1,32 @@
+"""Roles and managed policies built the same way everywhere: service roles bound to this account, and policies
+that exist only under a condition."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import cast
+
+from aws_cdk import Aws, CfnCondition
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+
+def sagemaker_role(scope: Construct, construct_id: str, description: str) -> iam.Role:
+    """A role only SageMaker of this account may assume (``aws:SourceAccount``); CloudFormation names it."""
+    return iam.Role(
+        scope,
+        construct_id,
+        assumed_by=iam.ServicePrincipal(
+            "sagemaker.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
+        ),
+        description=description,
+    )
+
+
+def conditional_policy(
+    scope: Construct, construct_id: str, *, condition: CfnCondition, roles: Sequence[iam.IRole], description: str
+) -> iam.ManagedPolicy:
+    """A managed policy attached to ``roles`` that exists only when ``condition`` holds."""
+    policy = iam.ManagedPolicy(scope, construct_id, description=description, roles=list(roles))
+    cast(iam.CfnManagedPolicy, policy.node.default_child).cfn_options.condition = condition
+    return policy
