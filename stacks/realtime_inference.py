@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnCondition, Fn, Token
+from aws_cdk import CfnCondition, CfnRule, CfnRuleAssertion, Fn, ICfnRuleConditionExpression, Stack, Token
 
 from genai_sandbox_constructs.endpoints import RealtimeEndpoint
 
@@ -21,7 +21,7 @@ class RealtimeInferenceStack(ApiPatternStack):
             "InstanceType",
             "ModelSource SageMaker: endpoint instance type (ml.<family>.<size>).",
             default="ml.m5.xlarge",
-            pattern=r"^ml\.[a-z0-9]+\.[0-9]*x?large$",
+            pattern=r"^ml\.[a-z0-9-]+\.[0-9]*x?large$",
             constraint="must be a SageMaker instance type such as ml.m5.xlarge or ml.g5.2xlarge",
         )
         minimum = number_parameter(
@@ -54,6 +54,7 @@ class RealtimeInferenceStack(ApiPatternStack):
         percent = number_parameter(
             self, "DataCapturePercent", "Share of requests captured.", default=20, low=1, high=100
         )
+        _add_capacity_rule(self)
         capture_enabled = CfnCondition(self, "CapturesData", expression=Fn.condition_equals(capture, "true"))
         default_minimum = CfnCondition(self, "UsesDefaultMinimum", expression=Fn.condition_equals(minimum, 0))
         resolved_minimum = Token.as_number(
@@ -74,3 +75,34 @@ class RealtimeInferenceStack(ApiPatternStack):
         )
         self.source.sagemaker.grant_capture(self.imports.bucket)
         return endpoint
+
+
+MAX_INSTANCES = 20
+
+
+def _fits(minimum: int) -> ICfnRuleConditionExpression:
+    """MaxInstanceCount is ``minimum`` or more (Rules cannot compare numbers: the allowed values are listed)."""
+    return Fn.condition_contains([str(n) for n in range(minimum, MAX_INSTANCES + 1)], Fn.ref("MaxInstanceCount"))
+
+
+def _add_capacity_rule(stack: Stack) -> None:
+    """Autoscaling refuses a minimum above the maximum, after the endpoint is built: refuse it before deploying."""
+    minimum = Fn.ref("MinInstanceCount")
+    assertions = [
+        CfnRuleAssertion(
+            assert_=Fn.condition_or(Fn.condition_not(Fn.condition_equals(minimum, str(n))), _fits(n)),
+            assert_description=f"MinInstanceCount {n} needs MaxInstanceCount {n} or more.",
+        )
+        for n in range(2, MAX_INSTANCES + 1)
+    ]
+    prod_default = Fn.condition_and(
+        Fn.condition_equals(minimum, "0"), Fn.condition_equals(Fn.ref("Environment"), "prod")
+    )
+    assertions.append(
+        CfnRuleAssertion(
+            assert_=Fn.condition_or(Fn.condition_not(prod_default), _fits(2)),
+            assert_description="Environment prod starts 2 instances (MinInstanceCount 0): MaxInstanceCount needs 2 or "
+            "more.",
+        )
+    )
+    CfnRule(stack, "MaxInstancesFitMinimum", assertions=assertions)

@@ -195,3 +195,23 @@ def test_serverless_limits_are_in_the_parameters(synthesized: Synthesized) -> No
     (config,) = _of_type(_serverless(synthesized, ProvisionedConcurrency="5"), "AWS::SageMaker::EndpointConfig")
     assert config["ProductionVariants"][0]["ServerlessConfig"]["ProvisionedConcurrency"] == "5"
     assert re.fullmatch(parameters["ContainerImageUri"]["AllowedPattern"], "docker.io/library/python:3.12") is None
+
+
+def test_every_nvme_family_is_an_accepted_instance_type(synthesized: Synthesized) -> None:
+    pattern = synthesized.templates["realtime-inference"]["Parameters"]["InstanceType"]["AllowedPattern"]
+    for family in NVME_FAMILIES:
+        assert re.fullmatch(pattern, f"ml.{family}.2xlarge"), family
+    assert re.fullmatch(pattern, "ml.p6-b200.48xlarge")
+
+
+@pytest.mark.parametrize(
+    ("given", "waits_for"),
+    [({}, "ModelSageMakerArtifactPermissions"), ({"ModelPackageArn": "x"}, "ModelSageMakerPackagePermissions")],
+)
+def test_model_waits_for_the_policy_that_lets_it_read_its_artifact(
+    synthesized: Synthesized, given: dict[str, str], waits_for: str
+) -> None:
+    evaluated = _realtime(synthesized, **given)
+    (model,) = [r for r in evaluated.resources().values() if r["Type"] == "AWS::SageMaker::Model"]
+    assert evaluated.resolve(model["Metadata"]["WaitsFor"])["Ref"].startswith(waits_for)
+    assert model["DependsOn"][0].startswith("ModelSageMakerPermissions")

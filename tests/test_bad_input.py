@@ -294,6 +294,20 @@ PATTERN_CASES = [
     ),
     ("serverless-inference", {"MaxConcurrency": "201"}, ["MaxConcurrency='201': must be between 1 and 200"]),
     ("serverless-inference", {"ModelSource": "SageMaker", "ModelPackageArn": PACKAGE}, []),
+    (
+        "realtime-inference",
+        {"MinInstanceCount": "3", "MaxInstanceCount": "2"},
+        ["MaxInstancesFitMinimum: MinInstanceCount 3 needs MaxInstanceCount 3 or more."],
+    ),
+    (
+        "realtime-inference",
+        {"Environment": "prod", "MaxInstanceCount": "1"},
+        [
+            "MaxInstancesFitMinimum: Environment prod starts 2 instances (MinInstanceCount 0): MaxInstanceCount needs "
+            "2 or more."
+        ],
+    ),
+    ("realtime-inference", {"Environment": "dev", "MaxInstanceCount": "1"}, []),
     ("serverless-inference", {"ProvisionedConcurrency": "10", "MaxConcurrency": "10"}, []),
 ]
 

@@ -13,8 +13,8 @@ from .errors import Problems
 
 VARIANT = "AllTraffic"
 NVME_FAMILIES = (
-    "c5d", "c6id", "g4dn", "g5", "g6", "g6e", "gr6", "m5d", "m6id", "p3dn", "p4d", "p4de", "p5", "p5e", "p5en",
-    "r5d", "r6id", "trn1", "trn1n",
+    "c5d", "c6gd", "c6id", "g4dn", "g5", "g6", "g6e", "gr6", "m5d", "m6gd", "m6id", "p3dn", "p4d", "p4de", "p5",
+    "p5e", "p5en", "r5d", "r6gd", "r6id", "trn1", "trn1n",
 )  # fmt: skip
 """Instance families with NVMe instance storage: SageMaker rejects an endpoint config ``KmsKeyId`` for them."""
 SCALING_ROLE = (
@@ -178,7 +178,12 @@ class ServerlessEndpoint(EndpointBase):
 def _any_equal(value: str, options: tuple[str, ...]) -> ICfnConditionExpression:
     """``Fn::Or`` of ``Fn::Equals`` in groups of ten (CloudFormation's limit per Fn::Or)."""
     groups = [options[i : i + 10] for i in range(0, len(options), 10)]
-    ors = [Fn.condition_or(*(Fn.condition_equals(value, option) for option in group)) for group in groups]
+    ors = [
+        Fn.condition_or(*(Fn.condition_equals(value, option) for option in group))
+        if len(group) > 1
+        else Fn.condition_equals(value, group[0])
+        for group in groups
+    ]
     return ors[0] if len(ors) == 1 else Fn.condition_or(*ors)
 
 

@@ -89,9 +89,9 @@ SYSTEM_FROM_ID = {
         (f"{ACCOUNT_ARN}:provisioned-model/a1b2c3d4e5f6", None, [f"{ACCOUNT_ARN}:provisioned-model/a1b2c3d4e5f6"]),
         (f"{ACCOUNT_ARN}:imported-model/a1b2c3d4e5f6", None, [f"{ACCOUNT_ARN}:imported-model/a1b2c3d4e5f6"]),
         (
-            f"{ACCOUNT_ARN}:custom-model/amazon.titan-text-lite-v1:0:4k/a1b2c3d4e5f6",
+            f"{ACCOUNT_ARN}:custom-model-deployment/a1b2c3d4e5f6",
             None,
-            [f"{ACCOUNT_ARN}:custom-model/amazon.titan-text-lite-v1:0:4k/a1b2c3d4e5f6"],
+            [f"{ACCOUNT_ARN}:custom-model-deployment/a1b2c3d4e5f6"],
         ),
     ],
     ids=["foundation-model-id", "foundation-model-arn", "system-profile-id", "system-profile-arn",
@@ -124,7 +124,18 @@ def test_every_form_is_recognised_in_code_and_in_the_template(form: BedrockForm)
     assert re.fullmatch(allowed_pattern(ALL_FORMS), form.example)
 
 
-@pytest.mark.parametrize("bad", ["gpt-4", "claude-3", "arn:aws:s3:::bucket", "us.gpt", "", "amazon.nova lite"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "gpt-4",
+        "claude-3",
+        "arn:aws:s3:::bucket",
+        "us.gpt",
+        "",
+        "amazon.nova lite",
+        f"{ACCOUNT_ARN}:custom-model/amazon.titan-text-lite-v1:0:4k/a1b2c3d4e5f6",  # not invocable by itself
+    ],
+)
 def test_other_inputs_are_rejected(bad: str) -> None:
     assert classify(bad) is None
     assert not re.fullmatch(allowed_pattern(ALL_FORMS), bad)

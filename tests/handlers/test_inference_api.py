@@ -194,6 +194,5 @@ def test_sagemaker_throttling_is_429(handler: ModuleType, sagemaker: Stubber) ->
 
 def test_client_timeouts_fit_api_gateway(handler: ModuleType) -> None:
     config = handler.CLIENT_CONFIG
-    attempts = config.retries["max_attempts"]
-    assert config.connect_timeout + config.read_timeout < 29
-    assert attempts <= 2
+    worst_case = config.retries["max_attempts"] * (config.connect_timeout + config.read_timeout)
+    assert worst_case < 28  # the function's timeout, itself below API Gateway's 29 s

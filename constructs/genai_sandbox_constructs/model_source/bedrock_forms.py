@@ -24,10 +24,9 @@ class BedrockForm(enum.Enum):
     SYSTEM_INFERENCE_PROFILE = rf"({_PROFILE_ID}|{_ARN}:{_ACCOUNT}:inference-profile/{_PROFILE_ID})"
     APPLICATION_INFERENCE_PROFILE = rf"{_ARN}:{_ACCOUNT}:application-inference-profile/{_RESOURCE_ID}"
     PROVISIONED_MODEL = rf"{_ARN}:{_ACCOUNT}:provisioned-model/{_RESOURCE_ID}"
-    CUSTOM_MODEL = (
-        rf"{_ARN}:{_ACCOUNT}:(custom-model/{_BASE_ID}/{_RESOURCE_ID}|custom-model-deployment/{_RESOURCE_ID}"
-        rf"|imported-model/{_RESOURCE_ID})"
-    )
+    CUSTOM_MODEL = rf"{_ARN}:{_ACCOUNT}:(custom-model-deployment|imported-model)/{_RESOURCE_ID}"
+    """An on-demand deployment of a customized model, or an imported model. A bare ``custom-model/...`` ARN is not
+    invocable: serve it through provisioned throughput (PROVISIONED_MODEL) or a custom model deployment."""
 
     @property
     def example(self) -> str:

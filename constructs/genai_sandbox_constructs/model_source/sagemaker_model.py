@@ -62,8 +62,8 @@ class SageMakerModel(Construct):
         self.policy = iam.ManagedPolicy(self, "Permissions", roles=[self.role], description="Run the model")
         """Permissions every variant of the model needs."""
         self._allow_logs_and_network(subnet_ids is not None)
-        self._artifact_policy(bucket, artifact_key, image_uri)
-        self._package_policy(bucket)
+        artifact_policy = self._artifact_policy(bucket, artifact_key, image_uri)
+        package_policy = self._package_policy(bucket)
         container = Fn.condition_if(
             self.uses_package.logical_id,
             {"ModelPackageName": model_package_arn},
@@ -85,6 +85,16 @@ class SageMakerModel(Construct):
         """The model; CloudFormation names it, so that a change replaces it."""
         # Only the unconditional policy: a DependsOn on a resource whose condition is false fails the stack.
         self.model.add_resource_dependency(cast(iam.CfnManagedPolicy, self.policy.node.default_child))
+        # CreateModel checks the role's access to the artifact: wait for whichever conditional policy exists.
+        # A DependsOn on a resource whose condition is false fails; a Ref inside the matching Fn::If does not.
+        self.model.add_metadata(
+            "WaitsFor",
+            Fn.condition_if(
+                self.uses_artifact.logical_id,
+                artifact_policy.managed_policy_arn,
+                Fn.condition_if(self.uses_package.logical_id, package_policy.managed_policy_arn, Aws.NO_VALUE),
+            ),
+        )
 
     def grant_capture(self, bucket: BucketAccess) -> None:
         """Let the endpoint write data capture under ``inference/realtime/capture/``."""
