@@ -215,3 +215,19 @@ def test_model_waits_for_the_policy_that_lets_it_read_its_artifact(
     (model,) = [r for r in evaluated.resources().values() if r["Type"] == "AWS::SageMaker::Model"]
     assert evaluated.resolve(model["Metadata"]["WaitsFor"])["Ref"].startswith(waits_for)
     assert model["DependsOn"][0].startswith("ModelSageMakerPermissions")
+
+
+def test_application_inference_profile_carries_project_and_environment_tags(
+    pattern: tuple[str, dict[str, Any]],
+) -> None:
+    name, template = pattern
+    (profile,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Bedrock::ApplicationInferenceProfile"]
+    tags = {t["Key"]: t["Value"] for t in profile["Properties"]["Tags"]}
+    assert tags == {
+        "Blueprint": name,
+        "Environment": {"Ref": "Environment"},
+        "EnvironmentId": {"Ref": "datazoneEnvironmentEnvironmentId"},
+        "Project": {"Ref": "ProjectName"},
+        "ProjectId": {"Ref": "datazoneEnvironmentProjectId"},
+    }
+    assert profile["Properties"]["InferenceProfileName"] == {"Fn::Sub": f"{name}-${{datazoneEnvironmentEnvironmentId}}"}
