@@ -25,6 +25,8 @@ class ApiPatternStack(BlueprintStack):
     SETTINGS_COLUMNS: tuple[str, ...] = ("LogRetentionDays",)
     NETWORK_ISOLATION = True
     """Whether the SageMaker model may be network-isolated (serverless endpoints may not)."""
+    RUNS_IN_VPC = True
+    """Whether the SageMaker model runs in the sandbox subnets (serverless endpoints cannot)."""
 
     def __init__(self, scope: Construct, blueprint_name: str, *, description: str) -> None:
         super().__init__(scope, blueprint_name, description=description)
@@ -42,8 +44,8 @@ class ApiPatternStack(BlueprintStack):
     def _build_endpoint(self, model_name: str) -> EndpointBase:
         raise NotImplementedError
 
-    def _sagemaker_subnets(self) -> SageMakerChoice:
-        """The SageMaker model's network: the sandbox subnets; serverless overrides it with none."""
+    def _sagemaker(self) -> SageMakerChoice:
+        """The SageMaker model: in the sandbox network unless ``RUNS_IN_VPC`` is false (serverless)."""
         return SageMakerChoice(
             bucket=self.imports.bucket,
             bucket_name=self.imports.bucket_name,
@@ -51,12 +53,9 @@ class ApiPatternStack(BlueprintStack):
             image_uri=self.models.image_uri,
             model_package_arn=self.models.model_package_arn,
             network_isolation=self.models.network_isolation,
-            subnet_ids=self.imports.subnet_ids,
-            security_group_id=self.imports.security_group_id,
+            subnet_ids=self.imports.subnet_ids if self.RUNS_IN_VPC else None,
+            security_group_id=self.imports.security_group_id if self.RUNS_IN_VPC else None,
         )
-
-    def _sagemaker(self) -> SageMakerChoice:
-        return self._sagemaker_subnets()
 
     def _bedrock(self) -> BedrockChoice:
         return BedrockChoice(

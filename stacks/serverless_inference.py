@@ -20,19 +20,12 @@ class ServerlessInferenceStack(ApiPatternStack):
     """The serverless pattern: no VPC, no network isolation, no data capture, one variant, ECR images only."""
 
     NETWORK_ISOLATION = False
+    RUNS_IN_VPC = False
 
     def _sagemaker(self) -> SageMakerChoice:
-        choice = self._sagemaker_subnets()
-        serverless = SageMakerChoice(
-            bucket=choice.bucket,
-            bucket_name=choice.bucket_name,
-            artifact_key=choice.artifact_key,
-            image_uri=choice.image_uri,
-            model_package_arn=choice.model_package_arn,
-            network_isolation=False,
-        )
-        check_serverless_model(subnet_ids=serverless.subnet_ids, network_isolation=serverless.network_isolation)
-        return serverless
+        choice = super()._sagemaker()
+        check_serverless_model(subnet_ids=choice.subnet_ids, network_isolation=choice.network_isolation)
+        return choice
 
     def _build_endpoint(self, model_name: str) -> ServerlessEndpoint:
         memory = number_parameter(

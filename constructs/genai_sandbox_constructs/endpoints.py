@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Aws, CfnCondition, Fn, ICfnConditionExpression
 from aws_cdk import aws_applicationautoscaling as autoscaling
 from aws_cdk import aws_iam as iam
@@ -32,6 +34,19 @@ class EndpointBase(Construct):
     def grant_invoke(self, policy: iam.ManagedPolicy) -> None:
         """Let the holders of ``policy`` invoke this endpoint (and nothing else in SageMaker)."""
         policy.add_statements(iam.PolicyStatement(actions=["sagemaker:InvokeEndpoint"], resources=[self.endpoint.ref]))
+
+    def _single_variant(self, model_name: str, variant: dict[str, Any], **config: Any) -> sagemaker.CfnEndpointConfig:
+        """An unnamed endpoint configuration (a change replaces it) with one ``AllTraffic`` variant."""
+        return sagemaker.CfnEndpointConfig(
+            self,
+            "Config",
+            production_variants=[
+                sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+                    variant_name=VARIANT, model_name=model_name, **variant
+                )
+            ],
+            **config,
+        )
 
     def _endpoint(self, config: sagemaker.CfnEndpointConfig) -> sagemaker.CfnEndpoint:
         return sagemaker.CfnEndpoint(self, "Endpoint", endpoint_config_name=config.attr_endpoint_config_name)
@@ -77,18 +92,9 @@ class RealtimeEndpoint(EndpointBase):
             "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
             "CaptureContentTypeHeader": {"JsonContentTypes": ["application/json"]},
         }
-        self.config = sagemaker.CfnEndpointConfig(
-            self,
-            "Config",
-            production_variants=[
-                sagemaker.CfnEndpointConfig.ProductionVariantProperty(
-                    variant_name=VARIANT,
-                    model_name=model_name,
-                    initial_instance_count=min_instances,
-                    instance_type=instance_type,
-                    initial_variant_weight=1,
-                )
-            ],
+        self.config = self._single_variant(
+            model_name,
+            {"initial_instance_count": min_instances, "instance_type": instance_type, "initial_variant_weight": 1},
             kms_key_id=Fn.condition_if(self.has_nvme.logical_id, Aws.NO_VALUE, key_arn).to_string(),
             data_capture_config=Fn.condition_if(capture_enabled.logical_id, capture, Aws.NO_VALUE),
         )
@@ -147,20 +153,15 @@ class ServerlessEndpoint(EndpointBase):
             ``AWS::NoValue`` makes it optional. Default: none.
         """
         super().__init__(scope, construct_id)
-        self.config = sagemaker.CfnEndpointConfig(
-            self,
-            "Config",
-            production_variants=[
-                sagemaker.CfnEndpointConfig.ProductionVariantProperty(
-                    variant_name=VARIANT,
-                    model_name=model_name,
-                    serverless_config=sagemaker.CfnEndpointConfig.ServerlessConfigProperty(
-                        memory_size_in_mb=memory_mb,
-                        max_concurrency=max_concurrency,
-                        provisioned_concurrency=provisioned_concurrency,
-                    ),
-                )
-            ],
+        self.config = self._single_variant(
+            model_name,
+            {
+                "serverless_config": sagemaker.CfnEndpointConfig.ServerlessConfigProperty(
+                    memory_size_in_mb=memory_mb,
+                    max_concurrency=max_concurrency,
+                    provisioned_concurrency=provisioned_concurrency,
+                ),
+            },
         )
         """The endpoint configuration; CloudFormation names it, so that a change replaces it."""
         nag.acknowledge(
