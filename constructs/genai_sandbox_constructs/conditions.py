@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 import jsii
-from aws_cdk import AspectPriority, Aspects, CfnCondition, CfnResource, IAspect, ICfnConditionExpression
+from aws_cdk import AspectPriority, Aspects, CfnCondition, CfnResource, Fn, IAspect, ICfnConditionExpression
 from constructs import IConstruct
 
 
@@ -27,3 +27,15 @@ def make_conditional(scope: IConstruct, condition: CfnCondition) -> None:
 def expression(condition: CfnCondition) -> ICfnConditionExpression:
     """``condition`` as an operand of ``Fn.condition_*`` (it is one; the Python typing does not say so)."""
     return cast(ICfnConditionExpression, condition)
+
+
+def any_equal(value: str, options: tuple[str, ...]) -> ICfnConditionExpression:
+    """``Fn::Or`` of ``Fn::Equals`` in groups of ten (CloudFormation's limit per Fn::Or)."""
+    groups = [options[i : i + 10] for i in range(0, len(options), 10)]
+    ors = [
+        Fn.condition_or(*(Fn.condition_equals(value, option) for option in group))
+        if len(group) > 1
+        else Fn.condition_equals(value, group[0])
+        for group in groups
+    ]
+    return ors[0] if len(ors) == 1 else Fn.condition_or(*ors)

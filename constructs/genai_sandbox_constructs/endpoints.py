@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Aws, CfnCondition, Fn, ICfnConditionExpression
+from aws_cdk import Aws, CfnCondition, Fn
 from aws_cdk import aws_applicationautoscaling as autoscaling
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from . import layout, nag
+from .conditions import any_equal
 from .errors import Problems
 
 VARIANT = "AllTraffic"
@@ -83,7 +84,7 @@ class RealtimeEndpoint(EndpointBase):
         """
         super().__init__(scope, construct_id)
         family = Fn.select(1, Fn.split(".", instance_type))
-        self.has_nvme = CfnCondition(self, "HasNvmeStorage", expression=_any_equal(family, NVME_FAMILIES))
+        self.has_nvme = CfnCondition(self, "HasNvmeStorage", expression=any_equal(family, NVME_FAMILIES))
         capture = {
             "EnableCapture": True,
             "InitialSamplingPercentage": capture_percent,
@@ -174,18 +175,6 @@ class ServerlessEndpoint(EndpointBase):
         )
         self.endpoint = self._endpoint(self.config)
         """The endpoint."""
-
-
-def _any_equal(value: str, options: tuple[str, ...]) -> ICfnConditionExpression:
-    """``Fn::Or`` of ``Fn::Equals`` in groups of ten (CloudFormation's limit per Fn::Or)."""
-    groups = [options[i : i + 10] for i in range(0, len(options), 10)]
-    ors = [
-        Fn.condition_or(*(Fn.condition_equals(value, option) for option in group))
-        if len(group) > 1
-        else Fn.condition_equals(value, group[0])
-        for group in groups
-    ]
-    return ors[0] if len(ors) == 1 else Fn.condition_or(*ors)
 
 
 def check_serverless_model(

@@ -15,6 +15,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from . import nag
+from .inference_api_findings import acknowledge_api, acknowledge_function
 from .network import grant_network_interfaces
 
 HANDLER_SOURCE = Path(__file__).parent / "handlers" / "inference_api.py"
@@ -112,26 +113,7 @@ class InferenceApi(Construct):
         resource.add_property_override("VpcConfig", {"SubnetIds": subnet_ids, "SecurityGroupIds": [group]})
         resource.add_property_override("TracingConfig", {"Mode": "Active"})
         resource.add_resource_dependency(cast(iam.CfnManagedPolicy, self.policy.node.default_child))
-        nag.acknowledge(
-            function,
-            "VpcConfig is set as a property override with the sandbox subnets and security group (imported values).",
-            "NIST.800.53.R5-LambdaInsideVPC",
-            "HIPAA.Security-LambdaInsideVPC",
-        )
-        nag.acknowledge(
-            function,
-            "API Gateway invokes the function synchronously: failures go back to the caller, a DLQ would never "
-            "receive anything.",
-            "NIST.800.53.R5-LambdaDLQ",
-            "HIPAA.Security-LambdaDLQ",
-        )
-        nag.acknowledge(
-            function,
-            "The stage's throttling caps concurrency; reserving concurrency fails on accounts with the default low "
-            "limit and takes capacity from other functions.",
-            "NIST.800.53.R5-LambdaConcurrency",
-            "HIPAA.Security-LambdaConcurrency",
-        )
+        acknowledge_function(function)
         return function
 
     def _allow_logs_traces_and_network(self, log_group: logs.LogGroup) -> None:
@@ -193,36 +175,7 @@ class InferenceApi(Construct):
             request_validator=validator,
             request_models={"application/json": model},
         )
-        self._acknowledge_api(api)
+        acknowledge_api(api)
         deployment = cast(apigateway.CfnDeployment, api.latest_deployment.node.default_child)  # type: ignore[union-attr]
         deployment.cfn_options.metadata = {}  # CDK marks it "do-not-refactor"; templates carry no CDK metadata
         return api
-
-    @staticmethod
-    def _acknowledge_api(api: apigateway.RestApi) -> None:
-        nag.acknowledge(
-            api,
-            "Every method requires IAM (SigV4) authorization and the stage is throttled; a WAF web ACL per sandbox "
-            "environment would cost more than the sandbox it protects.",
-            "AwsSolutions-APIG3",
-            "NIST.800.53.R5-APIGWAssociatedWithWAF",
-        )
-        nag.acknowledge(
-            api,
-            "Callers are SMUS project members and their tools, authenticated by IAM (SigV4) with the exported "
-            "execute-api policy; there is no Cognito user pool in SMUS projects.",
-            "AwsSolutions-COG4",
-        )
-        nag.acknowledge(
-            api,
-            "Model answers must not be cached: they are not deterministic and may hold sensitive data.",
-            "NIST.800.53.R5-APIGWCacheEnabledAndEncrypted",
-            "HIPAA.Security-APIGWCacheEnabledAndEncrypted",
-        )
-        nag.acknowledge(
-            api,
-            "Client certificates authenticate API Gateway to HTTP backends; this backend is a Lambda function "
-            "invoked through IAM.",
-            "NIST.800.53.R5-APIGWSSLEnabled",
-            "HIPAA.Security-APIGWSSLEnabled",
-        )
