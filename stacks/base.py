@@ -9,7 +9,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .environment_settings import ENVIRONMENTS, EnvironmentSettings
-from .smus import ReservedParameters
+from .smus import declare_reserved_parameters
 
 BOUNDARY_PATTERN = r"^(arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\w+=,.@/-]{1,512})?$"
 
@@ -25,7 +25,7 @@ class BlueprintStack(Stack):
     def __init__(self, scope: Construct, blueprint_name: str, *, description: str) -> None:
         super().__init__(scope, blueprint_name, description=description, synthesizer=BootstraplessSynthesizer())
         self.blueprint_name = blueprint_name
-        self.smus = ReservedParameters(self)
+        declare_reserved_parameters(self)
         self.project_name = CfnParameter(
             self,
             "ProjectName",

@@ -29,15 +29,11 @@ RESERVED_SPECS: dict[str, tuple[str, str, str | None]] = {
 """Reserved parameter -> (what it is, AllowedPattern, default)."""
 
 
-class ReservedParameters:
-    """The SMUS reserved parameters, declared on ``stack`` with validation (SMUS fills them, never users)."""
-
-    def __init__(self, stack: Stack) -> None:
-        values = {name: _reserved(stack, name, *spec) for name, spec in RESERVED_SPECS.items()}
-        self.domain_id = values[DOMAIN_ID]
-        self.project_id = values[PROJECT_ID]
-        self.environment_id = values[ENVIRONMENT_ID]
-        self.scope_name = values[SCOPE_NAME]
+def declare_reserved_parameters(stack: Stack) -> None:
+    """Declare the SMUS reserved parameters on ``stack`` with validation (SMUS fills them, never users); templates
+    refer to them by name (``Fn::Sub``)."""
+    for name, spec in RESERVED_SPECS.items():
+        _reserved(stack, name, *spec)
 
 
 def _reserved(stack: Stack, name: str, what: str, pattern: str, default: str | None) -> str:

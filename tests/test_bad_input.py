@@ -321,10 +321,8 @@ def test_pattern_parameters_say_what_to_fix(
 
 def test_serverless_guardrails_name_every_unsupported_feature() -> None:
     with pytest.raises(ConfigurationError) as error:
-        check_serverless_model(subnet_ids=["subnet-1"], network_isolation=True, capture=True, variants=2)
+        check_serverless_model(subnet_ids=["subnet-1"], network_isolation=True)
     assert error.value.problems == [
         "subnet_ids=['subnet-1']: must be None: serverless endpoints cannot run in a VPC",
         "network_isolation=True: must be False: serverless endpoints cannot be isolated",
-        "capture=True: must be False: serverless endpoints have no data capture",
-        "variants=2: must be 1: serverless endpoints serve a single variant",
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import zipfile
 from pathlib import Path
@@ -28,7 +29,8 @@ def test_constructs_folder_has_no_init_that_could_shadow_the_library() -> None:
 
 
 def test_construct_library_builds_as_a_wheel_with_its_own_name_and_version(tmp_path: Path) -> None:
-    wheel = ["-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(REPO_ROOT / "constructs")]
+    source = shutil.copytree(REPO_ROOT / "constructs", tmp_path / "source")  # setuptools builds in the tree
+    wheel = ["-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(source)]
     result = run([sys.executable, *wheel], REPO_ROOT)
     assert result.returncode == 0, result.stderr
     (built,) = tmp_path.glob("*.whl")

@@ -177,17 +177,15 @@ class ServerlessEndpoint(EndpointBase):
         """The endpoint."""
 
 
-def check_serverless_model(
-    *, subnet_ids: object, network_isolation: object, capture: bool = False, variants: int = 1
-) -> None:
-    """Raise a ``ConfigurationError`` naming every feature a serverless endpoint does not support."""
+def check_serverless_model(*, subnet_ids: object, network_isolation: object) -> None:
+    """Raise a ``ConfigurationError`` naming every setting a serverless endpoint does not support.
+
+    :param subnet_ids: the model's subnets; must be None (no VPC).
+    :param network_isolation: the model's isolation; must be False.
+    """
     problems = Problems("Serverless endpoint")
     if subnet_ids is not None:
         problems.add("subnet_ids", subnet_ids, "must be None: serverless endpoints cannot run in a VPC")
     if network_isolation is not False:
         problems.add("network_isolation", network_isolation, "must be False: serverless endpoints cannot be isolated")
-    if capture:
-        problems.add("capture", capture, "must be False: serverless endpoints have no data capture")
-    if variants != 1:
-        problems.add("variants", variants, "must be 1: serverless endpoints serve a single variant")
     problems.raise_if_any()

@@ -27,10 +27,6 @@ class Problems:
         """Record that ``field`` has the bad ``value``; ``allowed`` says what would be valid."""
         self._problems.append(f"{field}={value!r}: {allowed}")
 
-    def extend(self, error: ConfigurationError) -> None:
-        """Take over the problems of another error (for nested configuration)."""
-        self._problems.extend(error.problems)
-
     def raise_if_any(self) -> None:
         """Raise a ``ConfigurationError`` listing every recorded problem, if there is one."""
         if self._problems:

@@ -28,7 +28,7 @@ MODES = (PROJECT_NETWORK, EXISTING_VPC, NEW_VPC)
 class SandboxNetwork(Construct):
     """Resolves the subnets, security group and VPC that everything in the sandbox runs in.
 
-    ``subnet_ids`` and ``security_group_id`` are ``Fn::If`` tokens over the three modes. The project values are
+    ``subnet_ids_joined`` and ``security_group_id`` are ``Fn::If`` tokens over the three modes. The project values are
     only read in ProjectNetwork mode, the existing ones only in ExistingVpc mode. ``vpc_id`` is defined only where
     ``knows_vpc`` holds: SMUS documents no VPC export of the Tooling environment.
     """
@@ -84,8 +84,6 @@ class SandboxNetwork(Construct):
             project_subnet_ids,
         )
         """Comma-joined subnets of the chosen mode."""
-        self.subnet_ids = Fn.split(",", self.subnet_ids_joined)
-        """The subnets of the chosen mode, as a list token."""
         self.security_group_id = Fn.condition_if(
             self.creates_security_group.logical_id,
             self._group.attr_group_id,

@@ -39,8 +39,6 @@ class BedrockChoice:
     """Forms this pattern accepts. Default: all."""
     guardrail_id: str = ""
     """Guardrail applied on every call; empty for none. Default: none."""
-    guardrail_version: str = ""
-    """Guardrail version (DRAFT or a number). Default: none."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Extra tags of the application inference profile. Default: none."""
 
@@ -92,8 +90,6 @@ class ModelSource(Construct):
             guardrail_id=bedrock.guardrail_id,
         )
         """The Bedrock branch."""
-        self.bedrock_choice = bedrock
-        """What the Bedrock branch was built from (guardrail id and version for callers)."""
         self.sagemaker = SageMakerModel(
             self,
             "SageMaker",
