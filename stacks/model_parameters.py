@@ -34,6 +34,13 @@ class ModelParameters:
             default=BEDROCK,
             allowed_values=list(SOURCES),
         )
+        self._declare_bedrock(stack, forms)
+        self._declare_sagemaker(stack)
+        self.network_isolation: ICfnConditionExpression | bool = _isolation(stack) if network_isolation else False
+        """Whether the SageMaker container runs without network access (a condition token, or False)."""
+        self._add_rules(stack)
+
+    def _declare_bedrock(self, stack: Stack, forms: Sequence[BedrockForm]) -> None:
         self.bedrock_model_id = string_parameter(
             stack,
             "BedrockModelId",
@@ -57,6 +64,8 @@ class ModelParameters:
             pattern="^(DRAFT|[1-9][0-9]{0,7})$",
             constraint="must be DRAFT or a version number",
         )
+
+    def _declare_sagemaker(self, stack: Stack) -> None:
         self.artifact_key = string_parameter(
             stack,
             "ModelArtifactKey",
@@ -79,19 +88,6 @@ class ModelParameters:
             pattern=f"^({MODEL_PACKAGE_PATTERN})?$",
             constraint="must be empty or a versioned model package ARN (...:model-package/<group>/<version>)",
         )
-        self.network_isolation: ICfnConditionExpression | bool = False
-        if network_isolation:
-            isolation = string_parameter(
-                stack,
-                "EnableNetworkIsolation",
-                "ModelSource SageMaker: run the container without network access. Set false only for containers "
-                "that download weights at start-up.",
-                default="true",
-                allowed_values=["true", "false"],
-            )
-            isolated = CfnCondition(stack, "IsNetworkIsolated", expression=Fn.condition_equals(isolation, "true"))
-            self.network_isolation = Fn.condition_if(isolated.logical_id, True, False)
-        self._add_rules(stack)
 
     def _add_rules(self, stack: Stack) -> None:
         given = {name: Fn.condition_not(Fn.condition_equals(value, "")) for name, value in self._sagemaker().items()}
@@ -139,3 +135,16 @@ class ModelParameters:
             "ContainerImageUri": self.image_uri,
             "ModelPackageArn": self.model_package_arn,
         }
+
+
+def _isolation(stack: Stack) -> ICfnConditionExpression:
+    isolation = string_parameter(
+        stack,
+        "EnableNetworkIsolation",
+        "ModelSource SageMaker: run the container without network access. Set false only for containers "
+        "that download weights at start-up.",
+        default="true",
+        allowed_values=["true", "false"],
+    )
+    isolated = CfnCondition(stack, "IsNetworkIsolated", expression=Fn.condition_equals(isolation, "true"))
+    return Fn.condition_if(isolated.logical_id, True, False)

@@ -24,16 +24,37 @@ class RealtimeInferenceStack(ApiPatternStack):
             pattern=r"^ml\.[a-z0-9-]+\.[0-9]*x?large$",
             constraint="must be a SageMaker instance type such as ml.m5.xlarge or ml.g5.2xlarge",
         )
+        minimum, maximum, target = self._capacity()
+        capture_enabled, percent = self._capture()
+        _add_capacity_rule(self)
+        endpoint = RealtimeEndpoint(
+            self,
+            "Endpoint",
+            model_name=model_name,
+            instance_type=instance_type,
+            key_arn=self.imports.key_arn,
+            bucket_name=self.imports.bucket_name,
+            capture_enabled=capture_enabled,
+            capture_percent=percent,
+            min_instances=minimum,
+            max_instances=maximum,
+            target_invocations=target,
+        )
+        self.source.sagemaker.grant_capture(self.imports.bucket)
+        return endpoint
+
+    def _capacity(self) -> tuple[float, float, float]:
+        """Minimum (0 takes the Environment default), maximum and target invocations per instance."""
         minimum = number_parameter(
             self,
             "MinInstanceCount",
             "Minimum (and initial) instances; 0 takes the Environment default (dev 1, staging 1, prod 2).",
             default=0,
             low=0,
-            high=20,
+            high=MAX_INSTANCES,
         )
         maximum = number_parameter(
-            self, "MaxInstanceCount", "Maximum instances autoscaling may add.", default=2, low=1, high=20
+            self, "MaxInstanceCount", "Maximum instances autoscaling may add.", default=2, low=1, high=MAX_INSTANCES
         )
         target = number_parameter(
             self,
@@ -43,6 +64,12 @@ class RealtimeInferenceStack(ApiPatternStack):
             low=1,
             high=100000,
         )
+        default_minimum = CfnCondition(self, "UsesDefaultMinimum", expression=Fn.condition_equals(minimum, 0))
+        resolved = Fn.condition_if(default_minimum.logical_id, self.settings.number("RealtimeMinInstances"), minimum)
+        return Token.as_number(resolved), maximum, target
+
+    def _capture(self) -> tuple[CfnCondition, float]:
+        """Whether requests and responses are captured, and which share of them."""
         capture = string_parameter(
             self,
             "DataCaptureEnabled",
@@ -54,27 +81,7 @@ class RealtimeInferenceStack(ApiPatternStack):
         percent = number_parameter(
             self, "DataCapturePercent", "Share of requests captured.", default=20, low=1, high=100
         )
-        _add_capacity_rule(self)
-        capture_enabled = CfnCondition(self, "CapturesData", expression=Fn.condition_equals(capture, "true"))
-        default_minimum = CfnCondition(self, "UsesDefaultMinimum", expression=Fn.condition_equals(minimum, 0))
-        resolved_minimum = Token.as_number(
-            Fn.condition_if(default_minimum.logical_id, self.settings.number("RealtimeMinInstances"), minimum)
-        )
-        endpoint = RealtimeEndpoint(
-            self,
-            "Endpoint",
-            model_name=model_name,
-            instance_type=instance_type,
-            key_arn=self.imports.key_arn,
-            bucket_name=self.imports.bucket_name,
-            capture_enabled=capture_enabled,
-            capture_percent=percent,
-            min_instances=resolved_minimum,
-            max_instances=maximum,
-            target_invocations=target,
-        )
-        self.source.sagemaker.grant_capture(self.imports.bucket)
-        return endpoint
+        return CfnCondition(self, "CapturesData", expression=Fn.condition_equals(capture, "true")), percent
 
 
 MAX_INSTANCES = 20

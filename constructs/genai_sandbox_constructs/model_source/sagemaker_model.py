@@ -54,27 +54,49 @@ class SageMakerModel(Construct):
         self.uses_package = CfnCondition(
             self, "UsesModelPackage", expression=Fn.condition_and(expression(enabled), Fn.condition_not(no_package))
         )
+        """SageMaker with a model package."""
         self.uses_artifact = CfnCondition(
             self, "UsesArtifact", expression=Fn.condition_and(expression(enabled), no_package)
         )
+        """SageMaker with an artifact and an image."""
         self.role = sagemaker_role(self, "ExecutionRole", "Execution role of a Gen AI sandbox inference model")
         """The execution role; CloudFormation names it."""
         self.policy = iam.ManagedPolicy(self, "Permissions", roles=[self.role], description="Run the model")
         """Permissions every variant of the model needs."""
         self._allow_logs_and_network(subnet_ids is not None)
-        artifact_policy = self._artifact_policy(bucket, artifact_key, image_uri)
-        package_policy = self._package_policy(bucket)
+        waits_for = self._build_conditional_policies(bucket, artifact_key, image_uri)
         container = Fn.condition_if(
             self.uses_package.logical_id,
             {"ModelPackageName": model_package_arn},
             {"Image": image_uri, "ModelDataUrl": f"s3://{bucket_name}/{artifact_key}", "Mode": "SingleModel"},
         )
+        self.model = self._build_model(container, network_isolation, subnet_ids, security_group_id, waits_for)
+        """The model; CloudFormation names it, so that a change replaces it."""
+
+    def _build_conditional_policies(self, bucket: BucketAccess, artifact_key: str, image_uri: str) -> str:
+        """Create the artifact and package policies; return a reference to whichever exists."""
+        artifact_policy = self._artifact_policy(bucket, artifact_key, image_uri)
+        package_policy = self._package_policy(bucket)
+        return Fn.condition_if(
+            self.uses_artifact.logical_id,
+            artifact_policy.managed_policy_arn,
+            Fn.condition_if(self.uses_package.logical_id, package_policy.managed_policy_arn, Aws.NO_VALUE),
+        ).to_string()
+
+    def _build_model(
+        self,
+        container: IResolvable,
+        network_isolation: bool | IResolvable,
+        subnet_ids: Sequence[str] | None,
+        security_group_id: str | None,
+        waits_for: str,
+    ) -> sagemaker.CfnModel:
         vpc = (
             sagemaker.CfnModel.VpcConfigProperty(subnets=list(subnet_ids), security_group_ids=[security_group_id])
             if subnet_ids is not None and security_group_id is not None
             else None
         )
-        self.model = sagemaker.CfnModel(
+        model = sagemaker.CfnModel(
             self,
             "Model",
             execution_role_arn=self.role.role_arn,
@@ -82,19 +104,12 @@ class SageMakerModel(Construct):
             enable_network_isolation=network_isolation,
             vpc_config=vpc,
         )
-        """The model; CloudFormation names it, so that a change replaces it."""
         # Only the unconditional policy: a DependsOn on a resource whose condition is false fails the stack.
-        self.model.add_resource_dependency(cast(iam.CfnManagedPolicy, self.policy.node.default_child))
-        # CreateModel checks the role's access to the artifact: wait for whichever conditional policy exists.
-        # A DependsOn on a resource whose condition is false fails; a Ref inside the matching Fn::If does not.
-        self.model.add_metadata(
-            "WaitsFor",
-            Fn.condition_if(
-                self.uses_artifact.logical_id,
-                artifact_policy.managed_policy_arn,
-                Fn.condition_if(self.uses_package.logical_id, package_policy.managed_policy_arn, Aws.NO_VALUE),
-            ),
-        )
+        model.add_resource_dependency(cast(iam.CfnManagedPolicy, self.policy.node.default_child))
+        # CreateModel checks the role's access to the artifact: wait for whichever conditional policy exists
+        # through a Ref inside the matching Fn::If (allowed where a DependsOn would not be).
+        model.add_metadata("WaitsFor", waits_for)
+        return model
 
     def grant_capture(self, bucket: BucketAccess) -> None:
         """Let the endpoint write data capture under ``inference/realtime/capture/``."""
