@@ -59,8 +59,25 @@ class SandboxNetwork(Construct):
         :param interface_endpoints: interface endpoints of the new VPC. Default: ``DEFAULT_INTERFACE_ENDPOINTS``.
         """
         super().__init__(scope, construct_id)
+        self._build_mode_conditions(mode, existing_security_group_id)
+        self.new_vpc = IsolatedVpc(
+            self, "NewVpc", cidr=vpc_cidr, interface_endpoints=interface_endpoints, flow_log_bucket=flow_log_bucket
+        )
+        """The isolated VPC; every resource in it exists only under ``is_new_vpc``."""
+        make_conditional(self.new_vpc, self.is_new_vpc)
+        self.knows_vpc = self._condition(
+            "KnowsVpc", Fn.condition_or(expression(self.is_new_vpc), expression(self.is_existing_vpc))
+        )
+        """NewVpc or ExistingVpc: the VPC id is known."""
+        self.vpc_id = Fn.condition_if(self.is_new_vpc.logical_id, self.new_vpc.vpc.vpc_id, existing_vpc_id).to_string()
+        """The VPC in NewVpc and ExistingVpc modes; use it only under ``knows_vpc``."""
+        self._resolve(existing_subnet_ids, existing_security_group_id, project_subnet_ids, project_security_group_id)
+
+    def _build_mode_conditions(self, mode: str, existing_security_group_id: str) -> None:
         self.is_new_vpc = self._condition("IsNewVpc", Fn.condition_equals(mode, NEW_VPC))
+        """NewVpc mode."""
         self.is_existing_vpc = self._condition("IsExistingVpc", Fn.condition_equals(mode, EXISTING_VPC))
+        """ExistingVpc mode."""
         lacks_existing_group = Fn.condition_equals(existing_security_group_id, "")
         self.creates_security_group = self._condition(
             "CreatesSecurityGroup",
@@ -68,26 +85,20 @@ class SandboxNetwork(Construct):
                 expression(self.is_new_vpc), Fn.condition_and(expression(self.is_existing_vpc), lacks_existing_group)
             ),
         )
-        self.new_vpc = IsolatedVpc(
-            self, "NewVpc", cidr=vpc_cidr, interface_endpoints=interface_endpoints, flow_log_bucket=flow_log_bucket
-        )
-        make_conditional(self.new_vpc, self.is_new_vpc)
-        self.knows_vpc = self._condition(
-            "KnowsVpc", Fn.condition_or(expression(self.is_new_vpc), expression(self.is_existing_vpc))
-        )
-        self.vpc_id = Fn.condition_if(self.is_new_vpc.logical_id, self.new_vpc.vpc.vpc_id, existing_vpc_id).to_string()
-        """The VPC in NewVpc and ExistingVpc modes; use it only under ``knows_vpc``."""
-        self._group = self._build_security_group()
+        """NewVpc, or ExistingVpc without a given security group."""
+
+    def _resolve(self, existing_subnets: str, existing_group: str, project_subnets: str, project_group: str) -> None:
+        group = self._build_security_group()
         self.subnet_ids_joined = self._pick(
             Fn.join(",", [subnet.subnet_id for subnet in self.new_vpc.vpc.isolated_subnets]),
-            existing_subnet_ids,
-            project_subnet_ids,
+            existing_subnets,
+            project_subnets,
         )
         """Comma-joined subnets of the chosen mode."""
         self.security_group_id = Fn.condition_if(
             self.creates_security_group.logical_id,
-            self._group.attr_group_id,
-            Fn.condition_if(self.is_existing_vpc.logical_id, existing_security_group_id, project_security_group_id),
+            group.attr_group_id,
+            Fn.condition_if(self.is_existing_vpc.logical_id, existing_group, project_group),
         ).to_string()
         """The security group of the chosen mode (created when NewVpc, or ExistingVpc without one)."""
 

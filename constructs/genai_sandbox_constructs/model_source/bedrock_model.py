@@ -46,6 +46,24 @@ class BedrockModel(Construct):
         """
         super().__init__(scope, construct_id)
         self._model_id = model_id
+        self._build_form_conditions(model_id, enabled)
+        self.model_arn = self._model_arn()
+        """The given model as an ARN (foundation model, inference profile, or as given)."""
+        self.profile = self._build_profile(profile_name, tags)
+        """The application inference profile; exists only under ``is_on_demand``."""
+        self.invoke_target = Fn.condition_if(
+            self.is_on_demand.logical_id, self.profile.attr_inference_profile_arn, model_id
+        ).to_string()
+        """What callers pass as ``modelId``: the application inference profile, or the model as given."""
+        self.has_guardrail = self._condition(
+            "HasGuardrail",
+            Fn.condition_and(expression(enabled), Fn.condition_not(Fn.condition_equals(guardrail_id, ""))),
+        )
+        """Bedrock is used and a guardrail is given."""
+        self._guardrail_arn = f"arn:{Aws.PARTITION}:bedrock:{Aws.REGION}:{Aws.ACCOUNT_ID}:guardrail/{guardrail_id}"
+
+    def _build_form_conditions(self, model_id: str, enabled: CfnCondition) -> None:
+        """Tell the forms apart in CloudFormation: ARN or id, system profile, on-demand model."""
         self.is_arn = self._condition("IsArn", Fn.condition_equals(Fn.select(0, Fn.split(":", model_id)), "arn"))
         arn_type = Fn.select(0, Fn.split("/", Fn.select(5, Fn.split(":", Fn.join("", [model_id, ":::::"])))))
         self.is_profile_id = self._condition(
@@ -69,18 +87,6 @@ class BedrockModel(Construct):
                 ),
             ),
         )
-        self.model_arn = self._model_arn()
-        """The given model as an ARN (foundation model, inference profile, or as given)."""
-        self.profile = self._build_profile(profile_name, tags)
-        self.invoke_target = Fn.condition_if(
-            self.is_on_demand.logical_id, self.profile.attr_inference_profile_arn, model_id
-        ).to_string()
-        """What callers pass as ``modelId``: the application inference profile, or the model as given."""
-        self.has_guardrail = self._condition(
-            "HasGuardrail",
-            Fn.condition_and(expression(enabled), Fn.condition_not(Fn.condition_equals(guardrail_id, ""))),
-        )
-        self._guardrail_arn = f"arn:{Aws.PARTITION}:bedrock:{Aws.REGION}:{Aws.ACCOUNT_ID}:guardrail/{guardrail_id}"
 
     def grant_invoke(self, role: iam.IRole, policy: iam.ManagedPolicy) -> None:
         """Add invoke permissions to ``policy`` (held by ``role``), and the guardrail's in a conditional policy."""
