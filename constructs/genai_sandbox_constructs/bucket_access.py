@@ -31,7 +31,9 @@ class BucketAccess:
         """
         self._scope = scope
         self.bucket_arn = bucket_arn
+        """ARN of the bucket."""
         self.key_arn = key_arn
+        """ARN of the bucket's key."""
 
     def grant_read(self, prefix: str, target: PolicyTarget) -> None:
         """Let ``target`` list and read objects under ``prefix``."""

@@ -34,7 +34,9 @@ class DataSourceAccess(Construct):
         """
         super().__init__(scope, construct_id)
         self.has_s3 = CfnCondition(self, "HasS3DataSources", expression=_not_empty(s3_arns))
+        """S3 locations are given."""
         self.has_glue = CfnCondition(self, "HasGlueDatabases", expression=_not_empty(glue_databases))
+        """Glue databases are given."""
         self.s3_policy = conditional_policy(
             self, "S3Read", condition=self.has_s3, roles=roles, description="Read existing S3 data sources"
         )

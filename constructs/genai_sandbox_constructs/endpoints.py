@@ -31,6 +31,7 @@ class EndpointBase(Construct):
     """What both endpoint kinds share: the endpoint itself and who may invoke it."""
 
     endpoint: sagemaker.CfnEndpoint
+    """The endpoint; CloudFormation names it."""
 
     def grant_invoke(self, policy: iam.ManagedPolicy) -> None:
         """Let the holders of ``policy`` invoke this endpoint (and nothing else in SageMaker)."""
@@ -85,6 +86,7 @@ class RealtimeEndpoint(EndpointBase):
         super().__init__(scope, construct_id)
         family = Fn.select(1, Fn.split(".", instance_type))
         self.has_nvme = CfnCondition(self, "HasNvmeStorage", expression=any_equal(family, NVME_FAMILIES))
+        """The instance family has NVMe instance storage (no ``KmsKeyId`` then)."""
         capture = {
             "EnableCapture": True,
             "InitialSamplingPercentage": capture_percent,

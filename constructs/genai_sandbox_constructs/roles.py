@@ -12,7 +12,10 @@ from constructs import Construct
 
 
 def sagemaker_role(scope: Construct, construct_id: str, description: str) -> iam.Role:
-    """A role only SageMaker of this account may assume (``aws:SourceAccount``); CloudFormation names it."""
+    """A role only SageMaker of this account may assume (``aws:SourceAccount``); CloudFormation names it.
+
+    :param scope: parent construct. :param construct_id: id of the role. :param description: what the role is for.
+    """
     return iam.Role(
         scope,
         construct_id,
@@ -26,7 +29,11 @@ def sagemaker_role(scope: Construct, construct_id: str, description: str) -> iam
 def conditional_policy(
     scope: Construct, construct_id: str, *, condition: CfnCondition, roles: Sequence[iam.IRole], description: str
 ) -> iam.ManagedPolicy:
-    """A managed policy attached to ``roles`` that exists only when ``condition`` holds."""
+    """A managed policy attached to ``roles`` that exists only when ``condition`` holds.
+
+    :param condition: when the policy exists. :param roles: roles it is attached to (they must exist whenever the
+        condition holds). :param description: what the policy allows.
+    """
     policy = iam.ManagedPolicy(scope, construct_id, description=description, roles=list(roles))
     cast(iam.CfnManagedPolicy, policy.node.default_child).cfn_options.condition = condition
     return policy

@@ -79,7 +79,9 @@ class ModelSource(Construct):
         super().__init__(scope, construct_id)
         _validate(source, bedrock, sagemaker)
         self.uses_bedrock = CfnCondition(self, "UsesBedrock", expression=Fn.condition_equals(source, BEDROCK))
+        """``source`` is Bedrock."""
         self.uses_sagemaker = CfnCondition(self, "UsesSageMaker", expression=Fn.condition_equals(source, SAGEMAKER))
+        """``source`` is SageMaker."""
         self.bedrock = BedrockModel(
             self,
             "Bedrock",
