@@ -63,18 +63,7 @@ class IsolatedVpc(Construct):
             },
         )
         """The VPC."""
-        endpoint_group = ec2.SecurityGroup(
-            self, "EndpointSecurityGroup", vpc=self.vpc, allow_all_outbound=False, description="VPC endpoints: HTTPS in"
-        )
-        endpoint_group.add_ingress_rule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), "HTTPS from the VPC")
-        for service in interface_endpoints:
-            self.vpc.add_interface_endpoint(
-                _endpoint_id(service),
-                service=service,
-                private_dns_enabled=True,
-                open=False,
-                security_groups=[endpoint_group],
-            )
+        self._build_interface_endpoints(cidr, interface_endpoints)
         nag.acknowledge(
             self.vpc,
             "The default security group cannot be emptied without a custom resource (not portable); nothing in the "
@@ -82,6 +71,21 @@ class IsolatedVpc(Construct):
             "NIST.800.53.R5-VPCDefaultSecurityGroupClosed",
             "HIPAA.Security-VPCDefaultSecurityGroupClosed",
         )
+
+    def _build_interface_endpoints(self, cidr: str, services: Sequence[ec2.InterfaceVpcEndpointAwsService]) -> None:
+        """One security group (HTTPS from the VPC, nothing out) shared by every interface endpoint."""
+        endpoint_group = ec2.SecurityGroup(
+            self, "EndpointSecurityGroup", vpc=self.vpc, allow_all_outbound=False, description="VPC endpoints: HTTPS in"
+        )
+        endpoint_group.add_ingress_rule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), "HTTPS from the VPC")
+        for service in services:
+            self.vpc.add_interface_endpoint(
+                _endpoint_id(service),
+                service=service,
+                private_dns_enabled=True,
+                open=False,
+                security_groups=[endpoint_group],
+            )
 
 
 def _endpoint_id(service: ec2.InterfaceVpcEndpointAwsService) -> str:
