@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Fn
+from aws_cdk import CfnCondition, CfnOutput, Fn
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from genai_sandbox_constructs import InferenceApi
 from genai_sandbox_constructs.conditions import make_conditional
-from genai_sandbox_constructs.endpoints import EndpointBase
+from genai_sandbox_constructs.endpoints import VARIANT, EndpointBase
+from genai_sandbox_constructs.inference_api import STAGE
 from genai_sandbox_constructs.model_source import ALL_FORMS, BedrockChoice, ModelSource, SageMakerChoice
+from genai_sandbox_constructs.monitoring import EndpointToWatch, Monitoring
 from genai_sandbox_constructs.roles import conditional_policy
 
 from . import smus
 from .base import BlueprintStack
 from .model_parameters import ModelParameters
-from .parameters import number_parameter
+from .parameters import number_parameter, string_parameter
 from .sandbox_imports import SandboxImports
 
 
 class ApiPatternStack(BlueprintStack):
     """API Gateway -> Lambda -> Bedrock or a SageMaker endpoint built by ``_build_endpoint``."""
 
-    SETTINGS_COLUMNS: tuple[str, ...] = ("LogRetentionDays",)
+    SETTINGS_COLUMNS: tuple[str, ...] = ("LogRetentionDays", "LatencyAlarmMs", "ModelLatencyAlarmUs")
     NETWORK_ISOLATION = True
     """Whether the SageMaker model may be network-isolated (serverless endpoints may not)."""
     RUNS_IN_VPC = True
@@ -39,6 +41,7 @@ class ApiPatternStack(BlueprintStack):
         make_conditional(self.endpoint, self.source.uses_sagemaker)
         self.api = self._build_api(description)
         self._grant_model_access()
+        self._build_monitoring()
         self._export()
 
     def _build_endpoint(self, model_name: str) -> EndpointBase:
@@ -109,6 +112,40 @@ class ApiPatternStack(BlueprintStack):
             description="Call the SageMaker endpoint",
         )
         self.endpoint.grant_invoke(sagemaker)
+
+    def _build_monitoring(self) -> None:
+        enabled = string_parameter(
+            self,
+            "MonitoringEnabled",
+            "Alarms (API 5xx and latency, function errors and throttles, endpoint 5xx and latency) on an encrypted "
+            "SNS topic; about $0.10 per alarm per month.",
+            default="true",
+            allowed_values=["true", "false"],
+        )
+        monitors = CfnCondition(self, "MonitorsApi", expression=Fn.condition_equals(enabled, "true"))
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            enabled=monitors,
+            key_arn=self.imports.key_arn,
+            api_name=self.api.api.rest_api_name,
+            stage_name=STAGE,
+            function_name=self.api.function.function_name,
+            latency_threshold_ms=self.settings.number("LatencyAlarmMs"),
+            endpoint=EndpointToWatch(
+                endpoint_name=self.endpoint.endpoint.attr_endpoint_name,
+                latency_threshold_us=self.settings.number("ModelLatencyAlarmUs"),
+                variant_name=VARIANT,
+                condition=self.source.uses_sagemaker,
+            ),
+        )
+        CfnOutput(
+            self,
+            "AlarmTopicArn",
+            value=self.monitoring.topic.topic_arn,
+            description="Subscribe to this topic to receive the alarms.",
+            condition=monitors,
+        )
 
     def _export(self) -> None:
         users = iam.ManagedPolicy(

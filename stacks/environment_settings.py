@@ -24,6 +24,8 @@ SETTINGS: dict[str, dict[str, int]] = {
         "AccessLogExpirationDays": 90,
         "LogRetentionDays": 30,
         "RealtimeMinInstances": 1,
+        "LatencyAlarmMs": 20000,
+        "ModelLatencyAlarmUs": 20000000,
     },
     "staging": {
         "InferenceTransitionDays": 30,
@@ -34,6 +36,8 @@ SETTINGS: dict[str, dict[str, int]] = {
         "AccessLogExpirationDays": 365,
         "LogRetentionDays": 90,
         "RealtimeMinInstances": 1,
+        "LatencyAlarmMs": 15000,
+        "ModelLatencyAlarmUs": 15000000,
     },
     "prod": {
         "InferenceTransitionDays": 60,
@@ -44,6 +48,8 @@ SETTINGS: dict[str, dict[str, int]] = {
         "AccessLogExpirationDays": 2557,
         "LogRetentionDays": 365,
         "RealtimeMinInstances": 2,
+        "LatencyAlarmMs": 10000,
+        "ModelLatencyAlarmUs": 10000000,
     },
 }
 """Every environment-dependent value of every blueprint (prod keeps access logs seven years)."""

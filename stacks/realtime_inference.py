@@ -13,7 +13,7 @@ from .parameters import number_parameter, string_parameter
 class RealtimeInferenceStack(ApiPatternStack):
     """The real-time pattern; the endpoint exists only when ModelSource is SageMaker."""
 
-    SETTINGS_COLUMNS = ("LogRetentionDays", "RealtimeMinInstances")
+    SETTINGS_COLUMNS = ("LogRetentionDays", "LatencyAlarmMs", "ModelLatencyAlarmUs", "RealtimeMinInstances")
 
     def _build_endpoint(self, model_name: str) -> RealtimeEndpoint:
         instance_type = string_parameter(

@@ -231,3 +231,41 @@ def test_application_inference_profile_carries_project_and_environment_tags(
         "ProjectId": {"Ref": "datazoneEnvironmentProjectId"},
     }
     assert profile["Properties"]["InferenceProfileName"] == {"Fn::Sub": f"{name}-${{datazoneEnvironmentEnvironmentId}}"}
+
+
+@pytest.mark.parametrize(
+    ("enabled", "source", "alarms"), [("true", "Bedrock", 4), ("true", "SageMaker", 6), ("false", "SageMaker", 0)]
+)
+def test_monitoring_alarms_notify_an_encrypted_topic(
+    pattern: tuple[str, dict[str, Any]], enabled: str, source: str, alarms: int
+) -> None:
+    _, template = pattern
+    given = {"MonitoringEnabled": enabled, **(SAGEMAKER if source == "SageMaker" else {})}
+    evaluated = Evaluated(template, given)
+    found = _of_type(evaluated, "AWS::CloudWatch::Alarm")
+    assert len(found) == alarms
+    topics = _of_type(evaluated, "AWS::SNS::Topic")
+    assert len(topics) == (1 if enabled == "true" else 0)
+    if not alarms:
+        assert "AlarmTopicArn" not in evaluated.outputs()
+        return
+    assert topics[0]["KmsMasterKeyId"]["Fn::ImportValue"]["Fn::Sub"].startswith("genaiSandboxKeyArn-")
+    (policy,) = _of_type(evaluated, "AWS::SNS::TopicPolicy")
+    assert policy["PolicyDocument"]["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    by_metric = {alarm["MetricName"]: alarm for alarm in found}
+    assert all(alarm["TreatMissingData"] == "notBreaching" for alarm in found)
+    assert all(alarm["AlarmActions"][0]["Ref"].startswith("MonitoringAlarmTopic") for alarm in found)
+    assert by_metric["Latency"]["Threshold"]["Fn::FindInMap"][2] == "LatencyAlarmMs"
+    assert by_metric["Latency"]["ExtendedStatistic"] == "p90"
+    assert by_metric["5XXError"]["Statistic"] == "Sum"
+    if source == "SageMaker":
+        assert by_metric["ModelLatency"]["Threshold"]["Fn::FindInMap"][2] == "ModelLatencyAlarmUs"
+        dimensions = {d["Name"] for d in by_metric["Invocation5XXErrors"]["Dimensions"]}
+        assert dimensions == {"EndpointName", "VariantName"}
+
+
+def test_alarm_thresholds_are_consistent_per_environment(synthesized: Synthesized) -> None:
+    table = synthesized.templates["realtime-inference"]["Mappings"]["EnvironmentSettings"]
+    for row in table.values():
+        assert row["ModelLatencyAlarmUs"] == row["LatencyAlarmMs"] * 1000
+    assert table["prod"]["LatencyAlarmMs"] < table["dev"]["LatencyAlarmMs"]  # prod alarms earlier

@@ -29,6 +29,8 @@ SKIPPED_BY_MOTO = {
     "AWS::ApiGateway::Model",
     "AWS::ApiGateway::RequestValidator",
     "AWS::ApiGateway::Stage",
+    "AWS::CloudWatch::Alarm",
+    "AWS::SNS::TopicPolicy",
 }
 """Types moto 5.2.5 does not create here; template assertions cover them."""
 
@@ -125,3 +127,12 @@ def test_sagemaker_endpoints_exist_only_for_the_sagemaker_source(deployed: Deplo
 def test_apis_carry_the_environment_id_in_their_names(deployed: Deployed) -> None:
     names = {api["name"] for api in deployed.account.client("apigateway").get_rest_apis()["items"]}
     assert names == {f"{pattern}-{environment_id(pattern, source)}" for pattern in PATTERNS for source in SOURCES}
+
+
+def test_each_environment_gets_its_own_encrypted_alarm_topic(deployed: Deployed) -> None:
+    sns = deployed.account.client("sns")
+    topics = {deployed.outputs[key]["AlarmTopicArn"] for key in deployed.outputs}
+    assert len(topics) == len(PATTERNS) * len(SOURCES)
+    for topic in topics:
+        attributes = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+        assert attributes["KmsMasterKeyId"] == deployed.sandbox["KeyArn"]
