@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnCondition, CfnOutput, Fn
+from aws_cdk import CfnOutput, Fn
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -17,7 +17,7 @@ from genai_sandbox_constructs.roles import conditional_policy
 from . import smus
 from .base import BlueprintStack
 from .model_parameters import ModelParameters
-from .parameters import number_parameter, string_parameter
+from .parameters import number_parameter, switch_parameter
 from .sandbox_imports import SandboxImports
 
 
@@ -114,15 +114,14 @@ class ApiPatternStack(BlueprintStack):
         self.endpoint.grant_invoke(sagemaker)
 
     def _build_monitoring(self) -> None:
-        enabled = string_parameter(
+        monitors = switch_parameter(
             self,
             "MonitoringEnabled",
             "Alarms (API 5xx and latency, function errors and throttles, endpoint 5xx and latency) on an encrypted "
             "SNS topic; about $0.10 per alarm per month.",
-            default="true",
-            allowed_values=["true", "false"],
+            default=True,
+            condition_id="MonitorsApi",
         )
-        monitors = CfnCondition(self, "MonitorsApi", expression=Fn.condition_equals(enabled, "true"))
         self.monitoring = Monitoring(
             self,
             "Monitoring",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import CfnCondition, CfnRule, CfnRuleAssertion, Fn, ICfnConditionExpression, Stack
+from aws_cdk import CfnRule, CfnRuleAssertion, Fn, ICfnConditionExpression, Stack
 
 from genai_sandbox_constructs.model_source import (
     ARTIFACT_KEY_PATTERN,
@@ -18,7 +18,7 @@ from genai_sandbox_constructs.model_source import (
     describe,
 )
 
-from .parameters import string_parameter
+from .parameters import string_parameter, switch_parameter
 
 DEFAULT_BEDROCK_MODEL = "amazon.nova-lite-v1:0"
 
@@ -138,13 +138,12 @@ class ModelParameters:
 
 
 def _isolation(stack: Stack) -> ICfnConditionExpression:
-    isolation = string_parameter(
+    isolated = switch_parameter(
         stack,
         "EnableNetworkIsolation",
         "ModelSource SageMaker: run the container without network access. Set false only for containers "
         "that download weights at start-up.",
-        default="true",
-        allowed_values=["true", "false"],
+        default=True,
+        condition_id="IsNetworkIsolated",
     )
-    isolated = CfnCondition(stack, "IsNetworkIsolated", expression=Fn.condition_equals(isolation, "true"))
     return Fn.condition_if(isolated.logical_id, True, False)

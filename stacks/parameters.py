@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnParameter, Stack
+from aws_cdk import CfnCondition, CfnParameter, Fn, Stack
 
 
 def string_parameter(
@@ -48,3 +48,9 @@ def number_parameter(
         max_value=high,
         allowed_values=[str(value) for value in allowed_values] if allowed_values else None,
     ).value_as_number
+
+
+def switch_parameter(stack: Stack, name: str, description: str, *, default: bool, condition_id: str) -> CfnCondition:
+    """Declare a ``true``/``false`` parameter and return the condition ``condition_id`` that holds when it is true."""
+    value = string_parameter(stack, name, description, default=str(default).lower(), allowed_values=["true", "false"])
+    return CfnCondition(stack, condition_id, expression=Fn.condition_equals(value, "true"))

@@ -7,7 +7,7 @@ from aws_cdk import CfnCondition, CfnRule, CfnRuleAssertion, Fn, ICfnRuleConditi
 from genai_sandbox_constructs.endpoints import RealtimeEndpoint
 
 from .api_pattern import ApiPatternStack
-from .parameters import number_parameter, string_parameter
+from .parameters import number_parameter, string_parameter, switch_parameter
 
 
 class RealtimeInferenceStack(ApiPatternStack):
@@ -70,18 +70,18 @@ class RealtimeInferenceStack(ApiPatternStack):
 
     def _capture(self) -> tuple[CfnCondition, float]:
         """Whether requests and responses are captured, and which share of them."""
-        capture = string_parameter(
+        capture = switch_parameter(
             self,
             "DataCaptureEnabled",
             "ModelSource SageMaker: capture requests and responses to inference/realtime/capture/ in the sandbox "
             "bucket.",
-            default="false",
-            allowed_values=["true", "false"],
+            default=False,
+            condition_id="CapturesData",
         )
         percent = number_parameter(
             self, "DataCapturePercent", "Share of requests captured.", default=20, low=1, high=100
         )
-        return CfnCondition(self, "CapturesData", expression=Fn.condition_equals(capture, "true")), percent
+        return capture, percent
 
 
 MAX_INSTANCES = 20
