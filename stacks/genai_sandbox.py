@@ -91,6 +91,7 @@ class GenAiSandboxStack(BlueprintStack):
             s3_arns=self.inputs.data_source_s3_arns,
             glue_databases=self.inputs.data_source_glue_databases,
             roles=[self.training.role],
+            s3_key_arns=self.inputs.data_source_kms_key_arns,
         )
 
     def _build_user_access(self) -> None:

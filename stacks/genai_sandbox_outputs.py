@@ -57,6 +57,7 @@ def _export_policies(stack: GenAiSandboxStack) -> None:
     sources = stack.data_sources
     for key, policy, condition in (
         ("S3DataSourcePolicyArn", sources.s3_policy, sources.has_s3),
+        ("S3DataSourceKeyPolicyArn", sources.s3_key_policy, sources.has_s3_keys),
         ("GlueDataSourcePolicyArn", sources.glue_policy, sources.has_glue),
     ):
         smus.export(

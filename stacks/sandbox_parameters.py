@@ -12,6 +12,7 @@ from .parameters import string_parameter
 SUBNET = "subnet-[0-9a-f]{8,17}"
 S3_ARN = "arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^,]{0,256})?"
 GLUE_NAME = "[a-z0-9_-]{1,64}"
+KMS_KEY_ARN = "arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})"
 S3_ARN_LIMIT = 10
 EXISTING_VPC_FIELDS = ("ExistingVpcId", "ExistingSubnetIds", "ExistingSecurityGroupId")
 
@@ -61,10 +62,20 @@ class SandboxParameters:
             stack,
             "DataSourceS3Arns",
             f"Optional existing S3 data to read, up to {S3_ARN_LIMIT} comma-joined ARNs: arn:aws:s3:::bucket "
-            "allows listing, arn:aws:s3:::bucket/prefix/* allows reading (SSE-S3 or unencrypted data only).",
+            "allows listing, arn:aws:s3:::bucket/prefix/* allows reading (SSE-KMS data also needs "
+            "DataSourceKmsKeyArns).",
             pattern=_list_pattern(S3_ARN, S3_ARN_LIMIT),
             constraint=f"must be empty or up to {S3_ARN_LIMIT} comma-joined S3 ARNs such as "
             "arn:aws:s3:::my-bucket,arn:aws:s3:::my-bucket/raw/*",
+        )
+        self.data_source_kms_key_arns = string_parameter(
+            stack,
+            "DataSourceKmsKeyArns",
+            f"Optional KMS keys of SSE-KMS data in DataSourceS3Arns, up to {S3_ARN_LIMIT} comma-joined key ARNs; "
+            "decryption is allowed only through S3 (the key policy must allow this account).",
+            pattern=_list_pattern(KMS_KEY_ARN, S3_ARN_LIMIT),
+            constraint=f"must be empty or up to {S3_ARN_LIMIT} comma-joined KMS key ARNs such as "
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         )
         self.data_source_glue_databases = string_parameter(
             stack,
@@ -76,6 +87,18 @@ class SandboxParameters:
             "characters (a-z, 0-9, _ and -)",
         )
         self._add_network_rules(stack)
+        CfnRule(
+            stack,
+            "DataSourceKeysNeedS3DataSources",
+            rule_condition=Fn.condition_not(Fn.condition_equals(self.data_source_kms_key_arns, "")),
+            assertions=[
+                CfnRuleAssertion(
+                    assert_=Fn.condition_not(Fn.condition_equals(self.data_source_s3_arns, "")),
+                    assert_description="DataSourceKmsKeyArns decrypts data in DataSourceS3Arns: give the S3 ARNs "
+                    "too, or clear the keys.",
+                )
+            ],
+        )
 
     def _add_network_rules(self, stack: Stack) -> None:
         is_existing = Fn.condition_equals(self.network_mode, EXISTING_VPC)

@@ -94,6 +94,12 @@ DEPLOY_TIME_CASES = [
         "arn:aws:s3:::my-bucket,arn:aws:s3:::my-bucket/raw/*",
     ),
     (
+        "DataSourceKmsKeyArns",
+        "alias/data",
+        "DataSourceKmsKeyArns='alias/data': must be empty or up to 10 comma-joined KMS key ARNs such as "
+        "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    ),
+    (
         "DataSourceGlueDatabases",
         ",".join(f"db{i}" for i in range(11)),
         "DataSourceGlueDatabases='db0,db1,db2,db3,db4,db5,db6,db7,db8,db9,db10': must be empty or up to 10 "
@@ -106,6 +112,8 @@ EXISTING_VPC = {
     "ExistingVpcId": "vpc-0123456789abcdef0",
     "ExistingSubnetIds": "subnet-0123456789abcdef0,subnet-0fedcba987654321f",
 }
+
+KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/mrk-0123456789abcdef0123456789abcdef"
 
 RULE_CASES = [
     (
@@ -130,6 +138,14 @@ RULE_CASES = [
         ],
     ),
     (EXISTING_VPC, []),
+    (
+        {"DataSourceKmsKeyArns": KEY_ARN},
+        [
+            "DataSourceKeysNeedS3DataSources: DataSourceKmsKeyArns decrypts data in DataSourceS3Arns: give the S3 "
+            "ARNs too, or clear the keys."
+        ],
+    ),
+    ({"DataSourceKmsKeyArns": KEY_ARN, "DataSourceS3Arns": "arn:aws:s3:::data/raw/*"}, []),
     ({**EXISTING_VPC, "ExistingSecurityGroupId": "sg-0123456789abcdef0"}, []),
     ({"NetworkMode": "NewVpc"}, []),
 ]

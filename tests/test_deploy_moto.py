@@ -25,6 +25,7 @@ SKIPPED_WITH_A_SECURITY_GROUP = {"AWS::EC2::SecurityGroupEgress"}
 """moto also skips stand-alone egress rules (the members' rule), in the modes that create a security group."""
 PROJECTS = ("proj1abcdefgh1", "proj2abcdefgh2")
 DATA_BUCKET = "arn:aws:s3:::corporate-data"
+DATA_KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
 def sandbox_parameters(project_id: str, environment: str = "dev") -> dict[str, str]:
@@ -85,6 +86,7 @@ def deployment(request: pytest.FixtureRequest, synthesized: Synthesized) -> Iter
                     "PermissionsBoundaryArn": boundary,
                     "DataSourceS3Arns": f"{DATA_BUCKET},{DATA_BUCKET}/curated/*",
                     "DataSourceGlueDatabases": "sales,marketing",
+                    "DataSourceKmsKeyArns": DATA_KEY,
                 }
             sandbox[project_id] = account.create_stack(f"DataZone-Env-env{project_id[-6:]}", body, parameters)
         yield Deployment(mode, account, tooling, sandbox, boundary)
@@ -157,16 +159,19 @@ def test_data_source_policies_exist_only_when_asked_for(deployment: Deployment) 
     exports = deployment.account.exports()
     first, second = PROJECTS
     assert "S3DataSourcePolicyArn" not in deployment.sandbox[first]
+    assert "S3DataSourceKeyPolicyArn" not in deployment.sandbox[first]
     role = deployment.sandbox[second]["TrainingRoleArn"].split("/")[-1]
     attached = {p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]}
     s3_policy = deployment.sandbox[second]["S3DataSourcePolicyArn"]
     glue_policy = deployment.sandbox[second]["GlueDataSourcePolicyArn"]
-    assert {s3_policy, glue_policy} <= attached
+    key_policy = deployment.sandbox[second]["S3DataSourceKeyPolicyArn"]
+    assert {s3_policy, glue_policy, key_policy} <= attached
     version = iam.get_policy(PolicyArn=glue_policy)["Policy"]["DefaultVersionId"]
     glue = json.dumps(iam.get_policy_version(PolicyArn=glue_policy, VersionId=version)["PolicyVersion"]["Document"])
     assert "database/sales" in glue
     assert "table/marketing/*" in glue
     assert exports[f"datazone-managed-policy-genai-sandbox-s3datasource-env{second[-6:]}"] == s3_policy
+    assert exports[f"datazone-managed-policy-genai-sandbox-s3datasourcekey-env{second[-6:]}"] == key_policy
 
 
 def test_each_project_gets_its_own_immutable_image_repository(deployment: Deployment) -> None:

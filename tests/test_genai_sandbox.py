@@ -32,6 +32,7 @@ def test_parameters_are_the_reserved_ones_plus_project_name_and_environment(temp
         "ExistingSubnetIds",
         "ExistingSecurityGroupId",
         "DataSourceS3Arns",
+        "DataSourceKmsKeyArns",
         "DataSourceGlueDatabases",
     ]
     parameters = template["Parameters"]
@@ -100,6 +101,7 @@ def test_exports_carry_the_project_id_and_scope(template: dict[str, Any]) -> Non
     assert set(outputs) == EXPECTED_EXPORTS | {
         "ProjectUserPolicyArn",
         "S3DataSourcePolicyArn",
+        "S3DataSourceKeyPolicyArn",
         "GlueDataSourcePolicyArn",
     }
 

@@ -175,7 +175,14 @@ COMBINATIONS = [
     )
     for extra in extras
 ]
-SOURCES = [{}, {"DataSourceS3Arns": "arn:aws:s3:::b", "DataSourceGlueDatabases": "sales"}]
+SOURCES = [
+    {},
+    {
+        "DataSourceS3Arns": "arn:aws:s3:::b",
+        "DataSourceGlueDatabases": "sales",
+        "DataSourceKmsKeyArns": "arn:aws:kms:us-east-1:123456789012:key/mrk-0123456789abcdef0123456789abcdef",
+    },
+]
 
 
 def _references(node: Any) -> set[str]:

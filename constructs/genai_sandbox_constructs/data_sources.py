@@ -26,11 +26,20 @@ class DataSourceAccess(Construct):
     """Two managed policies that exist only when their input is not empty; each is attached to ``roles``."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, s3_arns: str, glue_databases: str, roles: list[iam.IRole]
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        s3_arns: str,
+        glue_databases: str,
+        roles: list[iam.IRole],
+        s3_key_arns: str = "",
     ) -> None:
         """:param s3_arns: comma-joined bucket ARNs (listing) and object ARNs (reading); may be empty (required).
         :param glue_databases: comma-joined Glue database names; may be empty (required).
         :param roles: roles that read the data sources (required).
+        :param s3_key_arns: comma-joined KMS key ARNs that encrypt the S3 data (SSE-KMS); may be empty
+            (default: none, for SSE-S3 or unencrypted data).
         """
         super().__init__(scope, construct_id)
         self.has_s3 = CfnCondition(self, "HasS3DataSources", expression=_not_empty(s3_arns))
@@ -43,6 +52,23 @@ class DataSourceAccess(Construct):
         """Reads the given S3 locations; exists only under ``has_s3``."""
         self.s3_policy.add_statements(
             iam.PolicyStatement(actions=list(S3_READ_ACTIONS), resources=Fn.split(",", s3_arns))
+        )
+        self.has_s3_keys = CfnCondition(self, "HasS3DataSourceKeys", expression=_not_empty(s3_key_arns))
+        """KMS keys of SSE-KMS data sources are given."""
+        self.s3_key_policy = conditional_policy(
+            self,
+            "S3Decrypt",
+            condition=self.has_s3_keys,
+            roles=roles,
+            description="Decrypt SSE-KMS objects of existing S3 data sources",
+        )
+        """Decrypts with the given keys, only through S3; exists only under ``has_s3_keys``."""
+        self.s3_key_policy.add_statements(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt"],
+                resources=Fn.split(",", s3_key_arns),
+                conditions={"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}},
+            )
         )
         self.glue_policy = conditional_policy(
             self, "GlueRead", condition=self.has_glue, roles=roles, description="Read existing Glue databases"

@@ -24,6 +24,7 @@ def template() -> dict[str, Any]:
         s3_arns=CfnParameter(stack, "S3", default="").value_as_string,
         glue_databases=CfnParameter(stack, "Glue", default="").value_as_string,
         roles=[role],
+        s3_key_arns=CfnParameter(stack, "Keys", default="").value_as_string,
     )
     return json_of(stack)
 
@@ -43,6 +44,18 @@ def test_s3_locations_become_the_resources_of_one_read_statement(template: dict[
     assert evaluated.resolve(statement["Resource"]) == {"Fn::Split": [",", "arn:aws:s3:::b,arn:aws:s3:::b/raw/*"]}
     assert statement["Action"] == ["s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"]
     assert policy["Properties"]["Roles"][0]["Ref"].startswith("Role")
+
+
+def test_keys_of_encrypted_locations_decrypt_only_through_s3(template: dict[str, Any]) -> None:
+    keys = "arn:aws:kms:us-east-1:123456789012:key/mrk-0123456789abcdef0123456789abcdef"
+    evaluated = Evaluated(template, {"S3": "arn:aws:s3:::b/raw/*", "Keys": keys})
+    decrypt = next(p for name, p in _policies(evaluated).items() if name.startswith("DataSourcesS3Decrypt"))
+    (statement,) = decrypt["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "kms:Decrypt"
+    assert evaluated.resolve(statement["Resource"]) == {"Fn::Split": [",", keys]}
+    assert statement["Condition"] == {"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}}
+    assert decrypt["Properties"]["Roles"][0]["Ref"].startswith("Role")
+    assert len(_policies(Evaluated(template, {"S3": "arn:aws:s3:::b/raw/*"}))) == 1
 
 
 def _substitute(node: dict[str, Any], names: list[str]) -> str:
