@@ -30,6 +30,7 @@ REQUEST_SCHEMA = apigateway.JsonSchema(
         "prompt": apigateway.JsonSchema(type=apigateway.JsonSchemaType.STRING, min_length=1, max_length=100_000),
         "max_tokens": apigateway.JsonSchema(type=apigateway.JsonSchemaType.INTEGER, minimum=1, maximum=4096),
         "temperature": apigateway.JsonSchema(type=apigateway.JsonSchemaType.NUMBER, minimum=0, maximum=1),
+        "native": apigateway.JsonSchema(type=apigateway.JsonSchemaType.OBJECT),
     },
 )
 

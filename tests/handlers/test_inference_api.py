@@ -9,6 +9,7 @@ from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import boto3
+import botocore.session
 import pytest
 from botocore.exceptions import ReadTimeoutError
 from botocore.response import StreamingBody
@@ -117,17 +118,25 @@ def test_bedrock_applies_the_guardrail_on_every_call(
         ("ThrottlingException", 429),
         ("ModelErrorException", 502),
         ("ModelTimeoutException", 504),
-        ("InternalServerException", 500),
+        ("InternalServerException", 502),
+        ("AccessDeniedException", 502),
+        ("SomethingNew", 500),
     ],
 )
-def test_bedrock_errors_map_to_statuses(handler: ModuleType, bedrock: Stubber, code: str, status: int) -> None:
+def test_bedrock_errors_map_to_statuses(
+    handler: ModuleType, bedrock: Stubber, caplog: pytest.LogCaptureFixture, code: str, status: int
+) -> None:
     bedrock.add_client_error("converse", service_error_code=code, service_message="details", http_status_code=400)
     got, body = _call(handler, {"prompt": "Hi"})
     assert (got, body["error"], body["requestId"]) == (status, code, "req-1")
+    (logged,) = [r for r in caplog.records if r.getMessage().startswith("model call failed")]
+    assert logged.getMessage() == f"model call failed: {code}: details"  # the cause is in the logs, always
     if status >= 500:
         assert body["message"] == "The model failed to answer."  # no internals leak to the caller
+        assert logged.levelname == "ERROR"
     else:
         assert body["message"] == "details"
+        assert logged.levelname == "WARNING"
 
 
 def test_timeouts_become_504(handler: ModuleType, bedrock: Stubber) -> None:
@@ -151,6 +160,11 @@ def test_timeouts_become_504(handler: ModuleType, bedrock: Stubber) -> None:
             "number from 0 to 1",
         ),
         ({"prompt": "Hi", "max_tokens": True}, "max_tokens must be an integer from 1 to 4096"),
+        ({"native": "text"}, "native must be a JSON object and the only field (the model's own request body)"),
+        (
+            {"native": {}, "prompt": "Hi"},
+            "native must be a JSON object and the only field (the model's own request body)",
+        ),
         ("x" * (256 * 1024 + 1), "body must be at most 262144 bytes"),
     ],
 )
@@ -186,13 +200,72 @@ def test_sagemaker_model_errors_are_502(handler: ModuleType, sagemaker: Stubber)
     assert (status, body["error"], body["message"]) == (502, "ModelError", "The model failed to answer.")
 
 
-def test_sagemaker_throttling_is_429(handler: ModuleType, sagemaker: Stubber) -> None:
-    sagemaker.add_client_error("invoke_endpoint", service_error_code="ThrottlingException", http_status_code=400)
-    status, _ = _call(handler, {"inputs": "x"})
-    assert status == 429
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [
+        ("ThrottlingException", 429),
+        ("ValidationError", 400),
+        ("ServiceUnavailable", 503),
+        ("InternalDependencyException", 502),
+        ("InternalFailure", 502),
+    ],
+)
+def test_sagemaker_errors_map_to_statuses(handler: ModuleType, sagemaker: Stubber, code: str, status: int) -> None:
+    """The codes of the sagemaker-runtime API model, which spells some differently from Bedrock's."""
+    sagemaker.add_client_error("invoke_endpoint", service_error_code=code, http_status_code=400)
+    got, body = _call(handler, {"inputs": "x"})
+    assert (got, body["error"]) == (status, code)
 
 
-def test_client_timeouts_fit_api_gateway(handler: ModuleType) -> None:
+def test_error_table_names_real_codes_of_both_services(handler: ModuleType) -> None:
+    """A misspelt code would silently map to 500: every code must exist in the services' API models."""
+    session = botocore.session.get_session()
+    known = {
+        shape.name
+        for service in ("bedrock-runtime", "sagemaker-runtime")
+        for shape in session.get_service_model(service).error_shapes
+    }
+    assert set(handler.STATUS_BY_ERROR) - known == set()
+
+
+def test_client_makes_one_attempt_that_fits_api_gateway(handler: ModuleType) -> None:
+    """botocore's ``max_attempts`` counts retries; the client must make exactly one attempt in all."""
+    retries = handler.client("bedrock-runtime").meta.config.retries
+    assert retries["total_max_attempts"] == 1
     config = handler.CLIENT_CONFIG
-    worst_case = config.retries["max_attempts"] * (config.connect_timeout + config.read_timeout)
-    assert worst_case < 28  # the function's timeout, itself below API Gateway's 29 s
+    assert config.connect_timeout + config.read_timeout < 28  # the function's timeout, below API Gateway's 29 s
+
+
+def test_bedrock_native_body_goes_to_invoke_model(handler: ModuleType, bedrock: Stubber) -> None:
+    payload = json.dumps({"embedding": [0.1, 0.2]}).encode()
+    bedrock.add_response(
+        "invoke_model",
+        {"body": StreamingBody(io.BytesIO(payload), len(payload)), "contentType": "application/json"},
+        {
+            "modelId": "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6",
+            "contentType": "application/json",
+            "accept": "application/json",
+            "body": json.dumps({"inputText": "hello"}).encode(),
+        },
+    )
+    status, body = _call(handler, {"native": {"inputText": "hello"}})
+    assert (status, body["output"]) == (200, {"embedding": [0.1, 0.2]})
+    bedrock.assert_no_pending_responses()
+
+
+def test_bedrock_native_body_carries_the_guardrail(
+    handler: ModuleType, bedrock: Stubber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GUARDRAIL_ID", "abcd1234efgh")
+    payload = b"{}"
+    expected = {
+        "modelId": ANY,
+        "contentType": ANY,
+        "accept": ANY,
+        "body": ANY,
+        "guardrailIdentifier": "abcd1234efgh",
+        "guardrailVersion": "DRAFT",
+    }
+    bedrock.add_response("invoke_model", {"body": StreamingBody(io.BytesIO(payload), 2), "contentType": "x"}, expected)
+    status, _ = _call(handler, {"native": {"prompt": "x"}})
+    assert status == 200

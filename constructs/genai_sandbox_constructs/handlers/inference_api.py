@@ -3,8 +3,11 @@
 Self-contained on purpose: CloudFormation inlines this file as ``index.py`` (handler ``index.handler``) and the
 runtime provides only the standard library and boto3.
 
-Request body: {"prompt": str, "max_tokens": int 1-4096 (optional), "temperature": float 0-1 (optional)}
-with Bedrock, or any JSON object (sent to the endpoint as is) with SageMaker.
+Request body with Bedrock, one of:
+- {"prompt": str, "max_tokens": int 1-4096 (optional), "temperature": float 0-1 (optional)}: Converse;
+- {"native": {...}}: InvokeModel with the model's own request body (embedding models, imported models whose
+  architecture has no Converse support), answered with the model's own JSON.
+With SageMaker: any JSON object, sent to the endpoint as is.
 """
 
 from __future__ import annotations
@@ -21,22 +24,31 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 LOGGER = logging.getLogger()
 LOGGER.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
-CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=25, retries={"max_attempts": 1, "mode": "standard"})
-"""Everything fits in the function's 28 s (and API Gateway's 29 s): one attempt, connect 2 s + read 25 s. A
-retry would double the worst case; callers retry on 429/5xx instead."""
+CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=25, retries={"total_max_attempts": 1, "mode": "standard"})
+"""Everything fits in the function's 28 s (and API Gateway's 29 s): one attempt in all (botocore's
+``max_attempts`` would count retries only), connect 2 s + read 25 s. Callers retry on 429/5xx instead."""
 MAX_BODY_BYTES = 256 * 1024
 STATUS_BY_ERROR = {
+    # Bedrock runtime
     "ThrottlingException": 429,
     "ServiceQuotaExceededException": 429,
-    "TooManyRequestsException": 429,
     "ValidationException": 400,
     "AccessDeniedException": 502,
+    "ResourceNotFoundException": 502,
     "ModelErrorException": 502,
-    "ModelError": 502,
+    "InternalServerException": 502,
     "ModelNotReadyException": 503,
     "ServiceUnavailableException": 503,
     "ModelTimeoutException": 504,
+    # SageMaker runtime
+    "ValidationError": 400,
+    "ModelError": 502,
+    "InternalFailure": 502,
+    "InternalDependencyException": 502,
+    "ServiceUnavailable": 503,
 }
+"""Service error code -> HTTP status. 4xx keep the service's message (it tells the caller what to change); 5xx
+answer a fixed message and log the service's one."""
 _clients: dict[str, Any] = {}
 
 
@@ -56,8 +68,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return respond(400, {"message": str(error), "requestId": request_id}, request_id, started)
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "Unknown")
+        detail = error.response.get("Error", {}).get("Message", "")
         status = STATUS_BY_ERROR.get(code, 500)
-        message = error.response.get("Error", {}).get("Message", "") if status < 500 else "The model failed to answer."
+        LOGGER.log(logging.ERROR if status >= 500 else logging.WARNING, "model call failed: %s: %s", code, detail)
+        message = detail if status < 500 else "The model failed to answer."
         return respond(status, {"message": message, "error": code, "requestId": request_id}, request_id, started)
     except BotoCoreError as error:
         LOGGER.exception("model call failed")
@@ -82,7 +96,11 @@ def parse_body(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def validate_bedrock_body(body: dict[str, Any]) -> None:
-    """Check prompt, max_tokens and temperature; report every problem at once."""
+    """Check prompt, max_tokens and temperature (or the native body); report every problem at once."""
+    if "native" in body:
+        if not isinstance(body["native"], dict) or set(body) != {"native"}:
+            raise BadRequestError("native must be a JSON object and the only field (the model's own request body)")
+        return
     problems = []
     prompt = body.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
@@ -98,20 +116,43 @@ def validate_bedrock_body(body: dict[str, Any]) -> None:
 
 
 def invoke_bedrock(body: dict[str, Any]) -> dict[str, Any]:
-    """Bedrock Converse with the configured model (or profile) and guardrail."""
+    """Bedrock Converse (or InvokeModel for a native body) with the configured model (or profile) and guardrail."""
+    if "native" in body:
+        return invoke_bedrock_native(body["native"])
     request: dict[str, Any] = {
         "modelId": os.environ["MODEL_ID"],
         "messages": [{"role": "user", "content": [{"text": body["prompt"]}]}],
         "inferenceConfig": {"maxTokens": body.get("max_tokens", 512), "temperature": body.get("temperature", 0.5)},
     }
-    if os.environ.get("GUARDRAIL_ID"):
-        request["guardrailConfig"] = {
-            "guardrailIdentifier": os.environ["GUARDRAIL_ID"],
-            "guardrailVersion": os.environ.get("GUARDRAIL_VERSION") or "DRAFT",
-        }
+    guardrail = guardrail_settings()
+    if guardrail:
+        request["guardrailConfig"] = guardrail
     response = client("bedrock-runtime").converse(**request)
     text = "".join(part.get("text", "") for part in response["output"]["message"]["content"])
     return {"output": text, "stopReason": response["stopReason"], "usage": response.get("usage", {})}
+
+
+def invoke_bedrock_native(native: dict[str, Any]) -> dict[str, Any]:
+    """InvokeModel with the model's own request body; the guardrail applies here too."""
+    request: dict[str, Any] = {
+        "modelId": os.environ["MODEL_ID"],
+        "contentType": "application/json",
+        "accept": "application/json",
+        "body": json.dumps(native).encode(),
+    }
+    request |= guardrail_settings()
+    response = client("bedrock-runtime").invoke_model(**request)
+    return {"output": json.loads(response["body"].read())}
+
+
+def guardrail_settings() -> dict[str, str]:
+    """The configured guardrail as Converse/InvokeModel arguments, or nothing."""
+    if not os.environ.get("GUARDRAIL_ID"):
+        return {}
+    return {
+        "guardrailIdentifier": os.environ["GUARDRAIL_ID"],
+        "guardrailVersion": os.environ.get("GUARDRAIL_VERSION") or "DRAFT",
+    }
 
 
 def invoke_sagemaker(body: dict[str, Any]) -> dict[str, Any]:
