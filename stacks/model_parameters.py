@@ -34,6 +34,8 @@ class ModelParameters:
             default=BEDROCK,
             allowed_values=list(SOURCES),
         )
+        self.sagemaker_chosen = Fn.condition_equals(self.source, SAGEMAKER)
+        """Rule condition: the SageMaker parameters matter (rules about them apply only then)."""
         self._declare_bedrock(stack, forms)
         self._declare_sagemaker(stack)
         self.network_isolation: ICfnConditionExpression | bool = _isolation(stack) if network_isolation else False
@@ -94,7 +96,7 @@ class ModelParameters:
         CfnRule(
             stack,
             "SageMakerNeedsAModel",
-            rule_condition=Fn.condition_equals(self.source, SAGEMAKER),
+            rule_condition=self.sagemaker_chosen,
             assertions=[
                 CfnRuleAssertion(
                     assert_=Fn.condition_or(

@@ -26,7 +26,7 @@ class RealtimeInferenceStack(ApiPatternStack):
         )
         minimum, maximum, target = self._capacity()
         capture_enabled, percent = self._capture()
-        _add_capacity_rule(self)
+        _add_capacity_rule(self, self.models.sagemaker_chosen)
         endpoint = RealtimeEndpoint(
             self,
             "Endpoint",
@@ -92,8 +92,11 @@ def _fits(minimum: int) -> ICfnRuleConditionExpression:
     return Fn.condition_contains([str(n) for n in range(minimum, MAX_INSTANCES + 1)], Fn.ref("MaxInstanceCount"))
 
 
-def _add_capacity_rule(stack: Stack) -> None:
-    """Autoscaling refuses a minimum above the maximum, after the endpoint is built: refuse it before deploying."""
+def _add_capacity_rule(stack: Stack, sagemaker_chosen: ICfnRuleConditionExpression) -> None:
+    """Autoscaling refuses a minimum above the maximum, after the endpoint is built: refuse it before deploying.
+
+    Only with ModelSource SageMaker: Bedrock has no endpoint to scale.
+    """
     minimum = Fn.ref("MinInstanceCount")
     assertions = [
         CfnRuleAssertion(
@@ -112,4 +115,4 @@ def _add_capacity_rule(stack: Stack) -> None:
             "more.",
         )
     )
-    CfnRule(stack, "MaxInstancesFitMinimum", assertions=assertions)
+    CfnRule(stack, "MaxInstancesFitMinimum", rule_condition=sagemaker_chosen, assertions=assertions)

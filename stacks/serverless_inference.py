@@ -68,6 +68,7 @@ class ServerlessInferenceStack(ApiPatternStack):
         CfnRule(
             self,
             "ProvisionedConcurrencyFitsMaximum",
+            rule_condition=self.models.sagemaker_chosen,
             assertions=[
                 CfnRuleAssertion(
                     assert_=Fn.condition_or(

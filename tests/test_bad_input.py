@@ -232,6 +232,7 @@ PATTERN_VALID |= {"datazoneEnvironmentEnvironmentId": "cbz7bj2nh1x1ev"}
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/my-model:1"
 ARTIFACT = "artifacts/models/sagemaker-finetuned/m/model.tar.gz"
 PACKAGE = "arn:aws:sagemaker:us-east-1:123456789012:model-package/genai-sandbox-p-dev/3"
+SAGEMAKER = {"ModelSource": "SageMaker", "ModelPackageArn": PACKAGE}
 
 PATTERN_CASES = [
     (
@@ -297,7 +298,7 @@ PATTERN_CASES = [
     ),
     (
         "serverless-inference",
-        {"ProvisionedConcurrency": "50", "MaxConcurrency": "10"},
+        {**SAGEMAKER, "ProvisionedConcurrency": "50", "MaxConcurrency": "10"},
         ["ProvisionedConcurrencyFitsMaximum: ProvisionedConcurrency 50 needs MaxConcurrency 50 or more."],
     ),
     (
@@ -312,19 +313,21 @@ PATTERN_CASES = [
     ("serverless-inference", {"ModelSource": "SageMaker", "ModelPackageArn": PACKAGE}, []),
     (
         "realtime-inference",
-        {"MinInstanceCount": "3", "MaxInstanceCount": "2"},
+        {**SAGEMAKER, "MinInstanceCount": "3", "MaxInstanceCount": "2"},
         ["MaxInstancesFitMinimum: MinInstanceCount 3 needs MaxInstanceCount 3 or more."],
     ),
     (
         "realtime-inference",
-        {"Environment": "prod", "MaxInstanceCount": "1"},
+        {**SAGEMAKER, "Environment": "prod", "MaxInstanceCount": "1"},
         [
             "MaxInstancesFitMinimum: Environment prod starts 2 instances (MinInstanceCount 0): MaxInstanceCount needs "
             "2 or more."
         ],
     ),
-    ("realtime-inference", {"Environment": "dev", "MaxInstanceCount": "1"}, []),
-    ("serverless-inference", {"ProvisionedConcurrency": "10", "MaxConcurrency": "10"}, []),
+    ("realtime-inference", {**SAGEMAKER, "Environment": "dev", "MaxInstanceCount": "1"}, []),
+    ("realtime-inference", {"Environment": "prod", "MaxInstanceCount": "1"}, []),  # Bedrock scales nothing
+    ("serverless-inference", {**SAGEMAKER, "ProvisionedConcurrency": "10", "MaxConcurrency": "10"}, []),
+    ("serverless-inference", {"ProvisionedConcurrency": "50", "MaxConcurrency": "10"}, []),  # Bedrock
 ]
 
 
