@@ -58,6 +58,7 @@ class ApiPatternStack(BlueprintStack):
             network_isolation=self.models.network_isolation,
             subnet_ids=self.imports.subnet_ids if self.RUNS_IN_VPC else None,
             security_group_id=self.imports.security_group_id if self.RUNS_IN_VPC else None,
+            image_repository_arn=self.imports.image_repository_arn,
         )
 
     def _bedrock(self) -> BedrockChoice:

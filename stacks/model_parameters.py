@@ -78,7 +78,9 @@ class ModelParameters:
         self.image_uri = string_parameter(
             stack,
             "ContainerImageUri",
-            "ModelSource SageMaker: inference image in ECR, <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>.",
+            "ModelSource SageMaker: inference image in ECR, <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>: "
+            "the sandbox's own repository or another account's (AWS-hosted images); other repositories of this "
+            "account are not readable.",
             pattern=f"^({IMAGE_URI_PATTERN})?$",
             constraint="must be empty or an ECR image URI such as "
             "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3-cpu-py311",

@@ -18,6 +18,7 @@ class SandboxImports:
         self.key_arn = _import("KeyArn")
         self.subnet_ids = Fn.split(",", _import("SubnetIds"))
         self.security_group_id = _import("SecurityGroupId")
+        self.image_repository_arn = _import("ImageRepositoryArn")
         self.bucket = BucketAccess(stack, bucket_arn=self.bucket_arn, key_arn=self.key_arn)
         """Prefix-scoped grants on the imported bucket."""
 

@@ -200,4 +200,4 @@ def test_users_get_no_service_wide_or_bucket_wide_power(template: dict[str, Any]
     assert all(s["Resource"]["Fn::GetAtt"][0].startswith("TrainingRole") for s in iam_statements)
     assert iam_statements[0]["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
     on_star = [s["Action"] for s in _user_statements(template) if s["Resource"] == "*"]
-    assert on_star == [["ecr:GetAuthorizationToken", "sagemaker:ListModelPackages"]]
+    assert on_star == [["cloudformation:ListExports", "ecr:GetAuthorizationToken", "sagemaker:ListModelPackages"]]

@@ -17,9 +17,10 @@ from .errors import Problems
 VARIANT = "AllTraffic"
 NVME_FAMILIES = (
     "c5d", "c6gd", "c6id", "g4dn", "g5", "g6", "g6e", "gr6", "m5d", "m6gd", "m6id", "p3dn", "p4d", "p4de", "p5",
-    "p5e", "p5en", "r5d", "r6gd", "r6id", "trn1", "trn1n",
+    "p5e", "p5en", "p6-b200", "r5d", "r6gd", "r6id", "trn1", "trn1n", "trn2",
 )  # fmt: skip
-"""Instance families with NVMe instance storage: SageMaker rejects an endpoint config ``KmsKeyId`` for them."""
+"""SageMaker hosting families with NVMe instance storage: "If you specify a value for KmsKeyId when using any
+nitro-based instances with local storage, the call to CreateEndpointConfig fails" (SageMaker API reference)."""
 SCALING_ROLE = (
     "aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
     "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -23,6 +23,21 @@ PUSH_ACTIONS = (
 )
 TOKEN_ACTION = "ecr:GetAuthorizationToken"
 """Registry-wide by design: it has no resource-level permissions."""
+
+
+def pull_from_other_accounts(repositories: str) -> iam.PolicyStatement:
+    """Pull from ``repositories`` (an ARN, wildcards allowed) only where they live in another account.
+
+    AWS-hosted images (SageMaker, Deep Learning Containers) live in per-region AWS accounts and are shared by
+    their repository policies. Same-account repositories need only an identity policy, so without the condition a
+    wildcard would reach every other project's private images in the account; grant the sandbox's own
+    repository separately.
+    """
+    return iam.PolicyStatement(
+        actions=list(PULL_ACTIONS),
+        resources=[repositories],
+        conditions={"StringNotEquals": {"aws:ResourceAccount": Aws.ACCOUNT_ID}},
+    )
 
 
 class ImageRepository(Construct):

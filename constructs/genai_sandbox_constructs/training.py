@@ -9,7 +9,7 @@ from constructs import Construct
 from . import layout, nag
 from .bucket import SandboxBucket
 from .grants import PolicyTarget, attach, owner
-from .image_repository import PULL_ACTIONS, ImageRepository
+from .image_repository import ImageRepository, pull_from_other_accounts
 from .key import SandboxKey
 from .network import SandboxNetwork
 from .registry import ModelRegistry
@@ -78,7 +78,7 @@ class TrainingRole(Construct):
         aws_images = f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:*:repository/*"
         logs = f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:/aws/sagemaker/*"
         self.policy.add_statements(
-            iam.PolicyStatement(actions=list(PULL_ACTIONS), resources=[aws_images]),
+            pull_from_other_accounts(aws_images),
             iam.PolicyStatement(actions=list(LOG_ACTIONS), resources=[logs]),
             iam.PolicyStatement(
                 actions=["cloudwatch:PutMetricData"],
@@ -89,7 +89,8 @@ class TrainingRole(Construct):
         nag.acknowledge(
             owner(self.policy),
             "AWS-hosted SageMaker images live in per-region AWS accounts; pulls are read-only, limited to this "
-            "region, and work only where the owning repository's policy shares the image.",
+            "region and to other accounts (aws:ResourceAccount), and work only where the owning repository's policy "
+            "shares the image.",
             nag.wildcard_resource_finding(self, aws_images),
         )
         nag.acknowledge(

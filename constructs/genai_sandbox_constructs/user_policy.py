@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from . import layout
+from . import layout, nag
 from .bucket import SandboxBucket
 from .key import SandboxKey
 from .registry import ModelRegistry
@@ -52,3 +52,10 @@ class SandboxUserPolicy(Construct):
             bucket.grant_read(prefix.key, self.policy)
         key.grant_use(self.policy)
         registry.grant_register(self.policy)
+        self.policy.add_statements(iam.PolicyStatement(actions=["cloudformation:ListExports"], resources=["*"]))
+        nag.acknowledge(
+            self.policy,
+            "cloudformation:ListExports has no resource-level permissions; notebooks read the sandbox's exports "
+            "(bucket, key, role and repository names, no data) to find their resources.",
+            nag.wildcard_resource_finding(self, "*"),
+        )

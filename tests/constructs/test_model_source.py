@@ -31,6 +31,9 @@ SYSTEM_ID = "us.anthropic.claude-3-5-haiku-20241022-v1:0"
 SYSTEM_ARN = f"{ACCOUNT_ARN}:inference-profile/{SYSTEM_ID}"
 
 
+OWN_IMAGES = "arn:aws:ecr:us-east-1:123456789012:repository/sandbox"
+
+
 def _build(model_id: str = "", source: str = "Bedrock", *, guardrail: str = "") -> dict[str, Any]:
     stack = new_stack()
     role = iam.Role(stack, "Caller", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
@@ -47,6 +50,7 @@ def _build(model_id: str = "", source: str = "Bedrock", *, guardrail: str = "") 
             bucket_name="b",
             artifact_key="artifacts/models/sagemaker-finetuned/m/model.tar.gz",
             image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/my-model:1",
+            image_repository_arn=OWN_IMAGES,
         ),
     )
     models.grant_invoke_bedrock(role, policy)
@@ -188,8 +192,10 @@ def test_sagemaker_model_reads_only_its_artifact_and_pulls_only_its_repository(t
     statements = evaluated.resolve(policy["Properties"]["PolicyDocument"]["Statement"])
     objects = next(s for s in statements if "s3:GetObject" in s["Action"])
     assert objects["Resource"] == "arn:aws:s3:::b/artifacts/models/sagemaker-finetuned/m/model.tar.gz"
-    pull = next(s for s in statements if "ecr:BatchGetImage" in s["Action"])
-    assert evaluated.value(pull["Resource"]) == "arn:aws:ecr:us-east-1:123456789012:repository/my-model"
+    given, own = (s for s in statements if "ecr:BatchGetImage" in s["Action"])
+    assert evaluated.value(given["Resource"]) == "arn:aws:ecr:us-east-1:123456789012:repository/my-model"
+    assert given["Condition"] == {"StringNotEquals": {"aws:ResourceAccount": "123456789012"}}  # not this account's
+    assert (own["Resource"], "Condition" in own) == (OWN_IMAGES, False)  # except the project's own repository
     (model,) = [r for r in evaluated.resources().values() if r["Type"] == "AWS::SageMaker::Model"]
     container = evaluated.resolve(model["Properties"]["PrimaryContainer"])
     assert container == {

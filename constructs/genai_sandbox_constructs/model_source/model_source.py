@@ -63,6 +63,9 @@ class SageMakerChoice:
     """Subnets to run in. Default: none (no VPC)."""
     security_group_id: str | None = None
     """Security group with ``subnet_ids``. Default: none."""
+    image_repository_arn: str | None = None
+    """The project's own ECR repository, the only one of this account the model may pull from. Default: none
+    (images of other accounts only)."""
 
 
 class ModelSource(Construct):
@@ -104,6 +107,7 @@ class ModelSource(Construct):
             network_isolation=sagemaker.network_isolation,
             subnet_ids=sagemaker.subnet_ids,
             security_group_id=sagemaker.security_group_id,
+            image_repository_arn=sagemaker.image_repository_arn,
         )
         """The SageMaker branch; every resource in it exists only when SageMaker is chosen."""
         make_conditional(self.sagemaker, self.uses_sagemaker)

@@ -13,7 +13,7 @@ from constructs import Construct
 from .. import layout, nag
 from ..bucket_access import BucketAccess
 from ..conditions import expression
-from ..image_repository import PULL_ACTIONS, TOKEN_ACTION
+from ..image_repository import PULL_ACTIONS, TOKEN_ACTION, pull_from_other_accounts
 from ..network import grant_network_interfaces
 from ..roles import conditional_policy, sagemaker_role
 from ..training import LOG_ACTIONS
@@ -37,6 +37,7 @@ class SageMakerModel(Construct):
         network_isolation: bool | IResolvable,
         subnet_ids: Sequence[str] | None = None,
         security_group_id: str | None = None,
+        image_repository_arn: str | None = None,
     ) -> None:
         """:param enabled: condition under which SageMaker is used at all (required).
         :param bucket: access to the sandbox bucket (required).
@@ -48,8 +49,11 @@ class SageMakerModel(Construct):
         :param network_isolation: no network access for the container; ``Fn.condition_if`` works (required).
         :param subnet_ids: subnets to run in. Default: none (serverless endpoints cannot use a VPC).
         :param security_group_id: security group with ``subnet_ids``. Default: none.
+        :param image_repository_arn: the project's own ECR repository, the only one of this account the model may
+            pull from. Default: none (images of other accounts only, such as AWS-hosted ones).
         """
         super().__init__(scope, construct_id)
+        self._own_images = image_repository_arn
         no_package = Fn.condition_equals(model_package_arn, "")
         self.uses_package = CfnCondition(
             self, "UsesModelPackage", expression=Fn.condition_and(expression(enabled), Fn.condition_not(no_package))
@@ -111,6 +115,10 @@ class SageMakerModel(Construct):
         model.add_metadata("WaitsFor", waits_for)
         return model
 
+    def _allow_own_images(self, policy: iam.ManagedPolicy) -> None:
+        if self._own_images is not None:
+            policy.add_statements(iam.PolicyStatement(actions=list(PULL_ACTIONS), resources=[self._own_images]))
+
     def grant_capture(self, bucket: BucketAccess) -> None:
         """Let the endpoint write data capture under ``inference/realtime/capture/``."""
         bucket.grant_write(layout.REALTIME_CAPTURE.key, self.policy)
@@ -139,12 +147,10 @@ class SageMakerModel(Construct):
         region = Fn.select(3, Fn.split(".", image_uri))
         repository = Fn.select(0, Fn.split(":", Fn.select(0, Fn.split("@", Fn.select(1, Fn.split("/", image_uri))))))
         policy.add_statements(
-            iam.PolicyStatement(
-                actions=list(PULL_ACTIONS),
-                resources=[f"arn:{Aws.PARTITION}:ecr:{region}:{registry}:repository/{repository}"],
-            ),
+            pull_from_other_accounts(f"arn:{Aws.PARTITION}:ecr:{region}:{registry}:repository/{repository}"),
             iam.PolicyStatement(actions=[TOKEN_ACTION], resources=["*"]),
         )
+        self._allow_own_images(policy)
         nag.acknowledge(
             policy,
             "ecr:GetAuthorizationToken has no resource-level permissions; pulls are scoped to the image's repository.",
@@ -163,9 +169,10 @@ class SageMakerModel(Construct):
         bucket.grant_read(layout.ARTIFACTS, policy)
         images = f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:*:repository/*"
         policy.add_statements(
-            iam.PolicyStatement(actions=list(PULL_ACTIONS), resources=[images]),
+            pull_from_other_accounts(images),
             iam.PolicyStatement(actions=[TOKEN_ACTION], resources=["*"]),
         )
+        self._allow_own_images(policy)
         nag.acknowledge(
             policy,
             "A model package names its own images (the sandbox's or AWS-hosted ones in per-region AWS accounts); "
