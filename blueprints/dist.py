@@ -37,16 +37,19 @@ def write_dist(assembly: cx_api.CloudAssembly, blueprints: Sequence[Blueprint], 
     return manifest
 
 
-def user_parameters(template: dict[str, Any]) -> list[dict[str, Any]]:
-    """The template's non-reserved parameters in DataZone's ``CustomParameter`` shape."""
+def user_parameters(template: dict[str, Any], blueprint: Blueprint) -> list[dict[str, Any]]:
+    """The template's non-reserved parameters in DataZone's ``CustomParameter`` shape, with the stack's editing
+    hints (``ADMIN_ONLY``: not editable by project creators; ``FIXED_AFTER_CREATE``: no update)."""
+    stack = blueprint.stack_class
     return [
         {
             "keyName": name,
             "fieldType": "STRING",
             "description": spec.get("Description", ""),
             **({"defaultValue": str(spec["Default"])} if "Default" in spec else {}),
-            "isEditable": True,
+            "isEditable": name not in stack.ADMIN_ONLY,
             "isOptional": "Default" in spec,
+            "isUpdateSupported": name not in stack.FIXED_AFTER_CREATE,
         }
         for name, spec in template.get("Parameters", {}).items()
         if name not in RESERVED_PARAMETERS
@@ -62,5 +65,5 @@ def _manifest_entry(blueprint: Blueprint, template: dict[str, Any], path: Path) 
         "resourceCount": len(template.get("Resources", {})),
         "deploymentMode": blueprint.deployment_mode,
         "deploymentOrder": blueprint.deployment_order,
-        "userParameters": user_parameters(template),
+        "userParameters": user_parameters(template, blueprint),
     }

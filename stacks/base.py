@@ -17,10 +17,17 @@ BOUNDARY_PATTERN = r"^(arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\w+=,.@/-]{1,512
 class BlueprintStack(Stack):
     """A stack whose template is a portable SMUS blueprint: no bootstrap, no assets, no CDK metadata.
 
-    Subclasses list the ``EnvironmentSettings`` columns they read in ``SETTINGS_COLUMNS``.
+    Subclasses list the ``EnvironmentSettings`` columns they read in ``SETTINGS_COLUMNS``, and how SMUS may let
+    project members set their parameters in ``ADMIN_ONLY`` and ``FIXED_AFTER_CREATE``.
     """
 
     SETTINGS_COLUMNS: Sequence[str] = ()
+    ADMIN_ONLY: frozenset[str] = frozenset({"PermissionsBoundaryArn"})
+    """Parameters only a domain admin sets, in the project profile (``isEditable`` false): governance that a
+    project creator must not loosen."""
+    FIXED_AFTER_CREATE: frozenset[str] = frozenset()
+    """Parameters whose change after creation would fail the update or break importers (``isUpdateSupported``
+    false)."""
 
     def __init__(self, scope: Construct, blueprint_name: str, *, description: str) -> None:
         super().__init__(scope, blueprint_name, description=description, synthesizer=BootstraplessSynthesizer())

@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+import botocore.session
 import pytest
 
 from stacks.smus import ENVIRONMENT_ID, PROJECT_ID, RESERVED_PARAMETERS
@@ -131,3 +132,27 @@ def test_manifest_describes_every_template(synthesized: Synthesized) -> None:
             default = template["Parameters"][key].get("Default")
             assert parameter.get("defaultValue") == (None if default is None else str(default))
             assert parameter["isOptional"] == ("Default" in template["Parameters"][key])
+
+
+GOVERNANCE = {"PermissionsBoundaryArn", "DataSourceS3Arns", "DataSourceKmsKeyArns", "DataSourceGlueDatabases"}
+NETWORK = {"NetworkMode", "ExistingVpcId", "ExistingSubnetIds", "ExistingSecurityGroupId"}
+
+
+def test_project_creators_cannot_loosen_governance_or_move_the_network(synthesized: Synthesized) -> None:
+    """Admins set boundary and data sources in the project profile; the network is chosen once (patterns import
+    it, and CloudFormation refuses to change an export in use)."""
+    for entry in synthesized.manifest["blueprints"]:
+        parameters = {p["keyName"]: p for p in entry["userParameters"]}
+        assert {k for k, p in parameters.items() if not p["isEditable"]} == GOVERNANCE & set(parameters)
+        assert {k for k, p in parameters.items() if not p["isUpdateSupported"]} == NETWORK & set(parameters)
+    sandbox = next(e for e in synthesized.manifest["blueprints"] if e["name"] == "genai-sandbox")
+    assert GOVERNANCE | NETWORK <= {p["keyName"] for p in sandbox["userParameters"]}  # no name is misspelt
+
+
+def test_manifest_parameters_have_the_datazone_shape(synthesized: Synthesized) -> None:
+    """Every key is a member of botocore's DataZone ``CustomParameter`` (what the publishing step sends)."""
+    shape = botocore.session.get_session().get_service_model("datazone").shape_for("CustomParameter")
+    for entry in synthesized.manifest["blueprints"]:
+        for parameter in entry["userParameters"]:
+            assert set(parameter) <= set(shape.members), parameter["keyName"]
+            assert set(shape.required_members) <= set(parameter)
