@@ -146,7 +146,7 @@ def test_project_creators_cannot_loosen_governance_or_move_the_network(synthesiz
         assert {k for k, p in parameters.items() if not p["isEditable"]} == GOVERNANCE & set(parameters)
         assert {k for k, p in parameters.items() if not p["isUpdateSupported"]} == NETWORK & set(parameters)
     sandbox = next(e for e in synthesized.manifest["blueprints"] if e["name"] == "genai-sandbox")
-    assert GOVERNANCE | NETWORK <= {p["keyName"] for p in sandbox["userParameters"]}  # no name is misspelt
+    assert {p["keyName"] for p in sandbox["userParameters"]} >= GOVERNANCE | NETWORK  # no name is misspelt
 
 
 def test_manifest_parameters_have_the_datazone_shape(synthesized: Synthesized) -> None:
