@@ -171,5 +171,13 @@ class ApiPatternStack(BlueprintStack):
             self,
             "ModelInvokeTarget",
             value=self.source.bedrock.invoke_target,
-            description="Bedrock modelId the API calls.",
+            description="Bedrock modelId the API calls (ModelSource Bedrock only).",
+            condition=self.source.uses_bedrock,
+        )
+        CfnOutput(
+            self,
+            "EndpointName",
+            value=self.endpoint.endpoint.attr_endpoint_name,
+            description="SageMaker endpoint the API calls (ModelSource SageMaker only).",
+            condition=self.source.uses_sagemaker,
         )

@@ -29,6 +29,9 @@ PROFILE = f"{ACCOUNT_ARN}:application-inference-profile/a1b2c3d4e5f6"
 FM_ARN = "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0"
 SYSTEM_ID = "us.anthropic.claude-3-5-haiku-20241022-v1:0"
 SYSTEM_ARN = f"{ACCOUNT_ARN}:inference-profile/{SYSTEM_ID}"
+PROVISIONED = f"{ACCOUNT_ARN}:provisioned-model/a1b2c3d4e5f6"
+IMPORTED = f"{ACCOUNT_ARN}:imported-model/a1b2c3d4e5f6"
+DEPLOYMENT = f"{ACCOUNT_ARN}:custom-model-deployment/a1b2c3d4e5f6"
 
 
 OWN_IMAGES = "arn:aws:ecr:us-east-1:123456789012:repository/sandbox"
@@ -68,6 +71,11 @@ def _invoke_statements(evaluated: Evaluated) -> list[dict[str, Any]]:
     return statements
 
 
+def _routing_statements(evaluated: Evaluated) -> list[dict[str, Any]]:
+    policies = [r for k, r in evaluated.resources().items() if k.startswith("ModelBedrockProfileRoutingPolicy")]
+    return [s for p in policies for s in evaluated.resolve(p["Properties"]["PolicyDocument"]["Statement"])]
+
+
 def _profile(evaluated: Evaluated) -> dict[str, Any] | None:
     found = [r for r in evaluated.resources().values() if r["Type"] == "AWS::Bedrock::ApplicationInferenceProfile"]
     return evaluated.resolve(found[0]["Properties"]) if found else None
@@ -90,13 +98,9 @@ SYSTEM_FROM_ID = {
         (SYSTEM_ID, SYSTEM_FROM_ID, [PROFILE_TARGET, SYSTEM_FROM_ID]),
         (SYSTEM_ARN, SYSTEM_ARN, [PROFILE_TARGET, SYSTEM_ARN]),
         (PROFILE, None, [PROFILE]),
-        (f"{ACCOUNT_ARN}:provisioned-model/a1b2c3d4e5f6", None, [f"{ACCOUNT_ARN}:provisioned-model/a1b2c3d4e5f6"]),
-        (f"{ACCOUNT_ARN}:imported-model/a1b2c3d4e5f6", None, [f"{ACCOUNT_ARN}:imported-model/a1b2c3d4e5f6"]),
-        (
-            f"{ACCOUNT_ARN}:custom-model-deployment/a1b2c3d4e5f6",
-            None,
-            [f"{ACCOUNT_ARN}:custom-model-deployment/a1b2c3d4e5f6"],
-        ),
+        (PROVISIONED, None, [PROVISIONED]),
+        (IMPORTED, None, [IMPORTED]),
+        (DEPLOYMENT, None, [DEPLOYMENT]),
     ],
     ids=["foundation-model-id", "foundation-model-arn", "system-profile-id", "system-profile-arn",
          "application-profile", "provisioned-model", "imported-model", "custom-model"],
@@ -112,14 +116,18 @@ def test_each_form_gets_exactly_its_resources(
         assert profile is not None
         assert profile["ModelSource"] == {"CopyFrom": copy_from}
         assert profile["InferenceProfileName"] == "env-1"
-    invoke, routed = _invoke_statements(evaluated)
+    (invoke,) = _invoke_statements(evaluated)
     assert invoke["Action"] == ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
     assert [r for r in invoke["Resource"] if r != {"Ref": "AWS::NoValue"} and r is not None] == direct
-    target = direct[0]
-    assert routed["Resource"] == {"Fn::Join": ["", ["arn:", "aws", ":bedrock:*::foundation-model/*"]]}
-    assert routed["Condition"] == {"StringEquals": {"bedrock:InferenceProfileArn": target}}
     assert "bedrock:*" not in str(invoke)
     assert invoke["Resource"] != "*"
+    routing = _routing_statements(evaluated)
+    if model_id in (PROVISIONED, IMPORTED, DEPLOYMENT):
+        assert routing == []  # invoked directly: no foundation model is reachable
+    else:
+        (routed,) = routing
+        assert routed["Resource"] == {"Fn::Join": ["", ["arn:", "aws", ":bedrock:*::foundation-model/*"]]}
+        assert routed["Condition"] == {"StringEquals": {"bedrock:InferenceProfileArn": direct[0]}}
 
 
 @pytest.mark.parametrize("form", list(BedrockForm))

@@ -17,6 +17,7 @@ from .bedrock_forms import GEOGRAPHIES
 INVOKE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
 """Converse and ConverseStream are authorized by these two actions."""
 ON_DEMAND_ARN_TYPES = ("foundation-model", "inference-profile")
+APPLICATION_PROFILE = "application-inference-profile"
 
 
 class BedrockModel(Construct):
@@ -77,6 +78,17 @@ class BedrockModel(Construct):
             "IsSystemProfile",
             Fn.condition_or(expression(self.is_profile_id), Fn.condition_equals(arn_type, "inference-profile")),
         )
+        self.routes_through_profile = self._condition(
+            "RoutesThroughProfile",
+            Fn.condition_and(
+                expression(enabled),
+                Fn.condition_or(
+                    Fn.condition_not(expression(self.is_arn)),
+                    *(Fn.condition_equals(arn_type, kind) for kind in (*ON_DEMAND_ARN_TYPES, APPLICATION_PROFILE)),
+                ),
+            ),
+        )
+        """Calls go through an inference profile (ours or the given one), which routes to foundation models."""
         self.is_on_demand = self._condition(
             "IsOnDemand",
             Fn.condition_and(
@@ -89,23 +101,13 @@ class BedrockModel(Construct):
         )
 
     def grant_invoke(self, role: iam.IRole, policy: iam.ManagedPolicy) -> None:
-        """Add invoke permissions to ``policy`` (held by ``role``), and the guardrail's in a conditional policy."""
-        models = f"arn:{Aws.PARTITION}:bedrock:*::foundation-model/*"
+        """Add invoke permissions to ``policy`` (held by ``role``); routing through a profile and the guardrail get
+        conditional policies of their own, which exist only for the forms that need them."""
         system_profile = Fn.condition_if(self.is_system_profile.logical_id, self.model_arn, Aws.NO_VALUE).to_string()
         policy.add_statements(
-            iam.PolicyStatement(actions=list(INVOKE_ACTIONS), resources=[self.invoke_target, system_profile]),
-            iam.PolicyStatement(
-                actions=list(INVOKE_ACTIONS),
-                resources=[models],
-                conditions={"StringEquals": {"bedrock:InferenceProfileArn": self.invoke_target}},
-            ),
+            iam.PolicyStatement(actions=list(INVOKE_ACTIONS), resources=[self.invoke_target, system_profile])
         )
-        nag.acknowledge(
-            policy,
-            "Foundation models are reachable only through the invoked inference profile (condition "
-            "bedrock:InferenceProfileArn); a profile routes to its models in several regions.",
-            nag.wildcard_resource_finding(self, models),
-        )
+        self._allow_profile_routing(role)
         guardrail = conditional_policy(
             self,
             "GuardrailPolicy",
@@ -115,6 +117,29 @@ class BedrockModel(Construct):
         )
         guardrail.add_statements(
             iam.PolicyStatement(actions=["bedrock:ApplyGuardrail"], resources=[self._guardrail_arn])
+        )
+
+    def _allow_profile_routing(self, role: iam.IRole) -> None:
+        models = f"arn:{Aws.PARTITION}:bedrock:*::foundation-model/*"
+        routing = conditional_policy(
+            self,
+            "ProfileRoutingPolicy",
+            condition=self.routes_through_profile,
+            roles=[role],
+            description="Let the invoked inference profile reach its foundation models",
+        )
+        routing.add_statements(
+            iam.PolicyStatement(
+                actions=list(INVOKE_ACTIONS),
+                resources=[models],
+                conditions={"StringEquals": {"bedrock:InferenceProfileArn": self.invoke_target}},
+            )
+        )
+        nag.acknowledge(
+            routing,
+            "Foundation models are reachable only through the invoked inference profile (condition "
+            "bedrock:InferenceProfileArn); a profile routes to its models in several regions.",
+            nag.wildcard_resource_finding(self, models),
         )
 
     def _condition(self, name: str, condition: ICfnConditionExpression) -> CfnCondition:
