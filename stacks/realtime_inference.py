@@ -6,6 +6,7 @@ from aws_cdk import CfnCondition, CfnRule, CfnRuleAssertion, Fn, ICfnRuleConditi
 
 from genai_sandbox_constructs.endpoints import RealtimeEndpoint
 
+from . import smus
 from .api_pattern import ApiPatternStack
 from .parameters import number_parameter, string_parameter, switch_parameter
 
@@ -30,6 +31,7 @@ class RealtimeInferenceStack(ApiPatternStack):
         endpoint = RealtimeEndpoint(
             self,
             "Endpoint",
+            name_prefix=Fn.ref(smus.ENVIRONMENT_ID),
             model_name=model_name,
             instance_type=instance_type,
             key_arn=self.imports.key_arn,

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from aws_cdk import CfnCondition
 
-from genai_sandbox_constructs.endpoints import NVME_FAMILIES
+from genai_sandbox_constructs import ConfigurationError
+from genai_sandbox_constructs.endpoints import NVME_FAMILIES, RealtimeEndpoint
 from genai_sandbox_constructs.inference_api import HANDLER_SOURCE
 from tests.conftest import Synthesized
 from tests.helpers.conditions import Evaluated
+from tests.helpers.stacks import new_stack
 
 PATTERNS = ["realtime-inference", "serverless-inference"]
 SAGEMAKER = {
@@ -111,6 +114,44 @@ def test_realtime_endpoint_config_is_unnamed_with_kms_and_one_variant(synthesize
     (variant,) = config["ProductionVariants"]
     assert (variant["InstanceType"], variant["VariantName"]) == ("ml.m5.xlarge", "AllTraffic")
     assert config["DataCaptureConfig"] is None  # AWS::NoValue: off by default
+
+
+@pytest.mark.parametrize(
+    ("environment_id", "instance", "name"),
+    [
+        ("cbz7bj2nh1x1ev", "ml.m5.xlarge", "cbz7bj2nh1x1ev-ml-m5-xlarge"),
+        ("a" * 36, "ml.p6-b200.48xlarge", f"{'a' * 36}-ml-p6-b200-48xlarge"),
+    ],
+)
+def test_a_new_instance_type_makes_a_new_endpoint(
+    synthesized: Synthesized, environment_id: str, instance: str, name: str
+) -> None:
+    """SageMaker cannot change the instance type of an autoscaled variant: the name changes, so CloudFormation
+    replaces the endpoint (and its scaling target) instead of updating it."""
+    evaluated = _realtime(synthesized, InstanceType=instance, datazoneEnvironmentEnvironmentId=environment_id)
+    (endpoint,) = [r for r in evaluated.resources().values() if r["Type"] == "AWS::SageMaker::Endpoint"]
+    rendered = evaluated.value(endpoint["Properties"]["EndpointName"])
+    assert rendered == name
+    assert re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", rendered)  # SageMaker's EndpointName pattern
+
+
+def test_endpoint_name_prefix_is_checked_at_synth_time() -> None:
+    with pytest.raises(ConfigurationError) as error:
+        RealtimeEndpoint(
+            new_stack(),
+            "Endpoint",
+            name_prefix="team_a-" + "x" * 40,
+            model_name="m",
+            instance_type="ml.m5.xlarge",
+            key_arn="k",
+            bucket_name="b",
+            capture_enabled=cast(CfnCondition, "not reached: the prefix is checked first"),
+            capture_percent=1,
+            min_instances=1,
+            max_instances=1,
+            target_invocations=1,
+        )
+    assert error.value.problems == [f"name_prefix='team_a-{'x' * 40}': 1-43 letters, digits and inner hyphens"]
 
 
 @pytest.mark.parametrize(

@@ -107,14 +107,35 @@ def test_every_physical_name_carries_the_project_or_environment_id(blueprint: tu
     assert named >= 1
 
 
+NAMED_AFTER_WHAT_REPLACES_THEM = {("AWS::SageMaker::Endpoint", "EndpointName"): "InstanceType"}
+"""Names that change exactly when a replacement is needed: a real-time endpoint is named after its instance type
+(SageMaker cannot change the instance type of an autoscaled variant in place)."""
+
+
 def test_immutable_or_replaceable_resources_have_no_fixed_names(blueprint: tuple[str, dict[str, Any]]) -> None:
     _, template = blueprint
     for logical_id, resource in template["Resources"].items():
         properties = resource.get("Properties", {})
         for key in ("BucketName", "ManagedPolicyName", "RoleName", "EndpointName", "EndpointConfigName", "ModelName"):
             value = properties.get(key)
+            replaced_by = NAMED_AFTER_WHAT_REPLACES_THEM.get((resource["Type"], key))
+            if replaced_by is not None and value is not None:
+                assert {"Ref": replaced_by} in _leaves(value), f"{logical_id}.{key} does not change with {replaced_by}"
+                assert {"Ref": ENVIRONMENT_ID} in _leaves(value), f"{logical_id}.{key} lacks the environment id"
+                continue
             refers = isinstance(value, dict) and ("Ref" in value or "Fn::GetAtt" in value)
             assert value is None or refers, f"{logical_id} fixes {key}"
+
+
+def _leaves(node: Any) -> list[Any]:
+    """Every ``Ref`` and literal inside an intrinsic expression."""
+    if isinstance(node, dict) and "Ref" in node:
+        return [node]
+    if isinstance(node, dict):
+        return [leaf for value in node.values() for leaf in _leaves(value)]
+    if isinstance(node, list):
+        return [leaf for item in node for leaf in _leaves(item)]
+    return [node]
 
 
 def test_manifest_describes_every_template(synthesized: Synthesized) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from aws_cdk import Aws, CfnCondition, Fn
+from aws_cdk import Aws, CfnCondition, Fn, Token
 from aws_cdk import aws_applicationautoscaling as autoscaling
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
@@ -51,19 +52,27 @@ class EndpointBase(Construct):
             **config,
         )
 
-    def _endpoint(self, config: sagemaker.CfnEndpointConfig) -> sagemaker.CfnEndpoint:
-        return sagemaker.CfnEndpoint(self, "Endpoint", endpoint_config_name=config.attr_endpoint_config_name)
+    def _endpoint(self, config: sagemaker.CfnEndpointConfig, name: str | None = None) -> sagemaker.CfnEndpoint:
+        return sagemaker.CfnEndpoint(
+            self, "Endpoint", endpoint_config_name=config.attr_endpoint_config_name, endpoint_name=name
+        )
 
 
 class RealtimeEndpoint(EndpointBase):
     """Instances behind one variant, KMS on their volumes (unless NVMe), optional data capture, and
-    target-tracking autoscaling on invocations per instance (minimum 1)."""
+    target-tracking autoscaling on invocations per instance (minimum 1).
+
+    The endpoint is named ``<name_prefix>-<instance type with dashes>``: SageMaker refuses to change the instance
+    type of a variant registered with autoscaling, so a new instance type makes CloudFormation create a new
+    endpoint (and scaling target) and delete the old ones. Every other change updates the endpoint in place.
+    """
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
+        name_prefix: str,
         model_name: str,
         instance_type: str,
         key_arn: str,
@@ -74,7 +83,9 @@ class RealtimeEndpoint(EndpointBase):
         max_instances: float,
         target_invocations: float,
     ) -> None:
-        """:param model_name: the SageMaker model (required).
+        """:param name_prefix: unique per account and region, such as the environment id; at most 43 characters of
+            letters, digits and hyphens (the instance type adds up to 20) (required).
+        :param model_name: the SageMaker model (required).
         :param instance_type: ``ml.*`` instance type; a token works (required).
         :param key_arn: KMS key for volumes and captured data (required).
         :param bucket_name: sandbox bucket receiving data capture under ``inference/realtime/capture/`` (required).
@@ -84,6 +95,7 @@ class RealtimeEndpoint(EndpointBase):
         :param max_instances: maximum instance count (required).
         :param target_invocations: invocations per instance per minute autoscaling aims at (required).
         """
+        _check_name_prefix(name_prefix)
         super().__init__(scope, construct_id)
         family = Fn.select(1, Fn.split(".", instance_type))
         self.has_nvme = CfnCondition(self, "HasNvmeStorage", expression=any_equal(family, NVME_FAMILIES))
@@ -103,8 +115,10 @@ class RealtimeEndpoint(EndpointBase):
             data_capture_config=Fn.condition_if(capture_enabled.logical_id, capture, Aws.NO_VALUE),
         )
         """The endpoint configuration; CloudFormation names it, so that a change replaces it."""
-        self.endpoint = self._endpoint(self.config)
-        """The endpoint."""
+        self.endpoint = self._endpoint(
+            self.config, Fn.join("-", [name_prefix, Fn.join("-", Fn.split(".", instance_type))])
+        )
+        """The endpoint, named after ``name_prefix`` and the instance type."""
         self._build_scaling(min_instances, max_instances, target_invocations)
 
     def _build_scaling(self, minimum: float, maximum: float, target: float) -> None:
@@ -150,7 +164,9 @@ class ServerlessEndpoint(EndpointBase):
         max_concurrency: float,
         provisioned_concurrency: float | None = None,
     ) -> None:
-        """:param model_name: the SageMaker model (required).
+        """:param name_prefix: unique per account and region, such as the environment id; at most 43 characters of
+            letters, digits and hyphens (the instance type adds up to 20) (required).
+        :param model_name: the SageMaker model (required).
         :param memory_mb: 1024-6144 in steps of 1024 (required).
         :param max_concurrency: 1-200 (required).
         :param provisioned_concurrency: 1 to ``max_concurrency``; a number token of ``Fn.condition_if`` with
@@ -178,6 +194,19 @@ class ServerlessEndpoint(EndpointBase):
         )
         self.endpoint = self._endpoint(self.config)
         """The endpoint."""
+
+
+NAME_PREFIX_LIMIT = 43
+"""Endpoint names take 63 characters; ``-ml-<family>-<size>`` takes up to 20 of them."""
+
+
+def _check_name_prefix(prefix: str) -> None:
+    if Token.is_unresolved(prefix):
+        return  # a parameter: its AllowedPattern applies
+    problems = Problems("RealtimeEndpoint")
+    if not re.fullmatch(rf"[a-zA-Z0-9](-*[a-zA-Z0-9]){{0,{NAME_PREFIX_LIMIT - 1}}}", prefix):
+        problems.add("name_prefix", prefix, f"1-{NAME_PREFIX_LIMIT} letters, digits and inner hyphens")
+    problems.raise_if_any()
 
 
 def check_serverless_model(*, subnet_ids: object, network_isolation: object) -> None:
