@@ -9,6 +9,7 @@ import difflib
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from blueprints.dist import template_file
 from blueprints.synthesis import REPO_ROOT
@@ -21,10 +22,23 @@ def snapshot_path(name: str) -> Path:
     return SNAPSHOTS / f"test_template_matches_the_reviewed_snapshot[{name}].json"
 
 
-def _lines(path: Path) -> list[str]:
+def readable_lines(path: Path) -> list[str]:
+    """The template at ``path`` as sorted, indented JSON lines with multi-line strings split; none if absent."""
     if not path.exists():
         return []
-    return json.dumps(json.loads(path.read_text()), indent=1, sort_keys=True).splitlines(keepends=True)
+    readable = _split_multiline(json.loads(path.read_text()))
+    return json.dumps(readable, indent=1, sort_keys=True).splitlines(keepends=True)
+
+
+def _split_multiline(node: Any) -> Any:
+    """Show multi-line strings (inline handler code) one line per entry, so a code change diffs line by line."""
+    if isinstance(node, str) and "\n" in node:
+        return {"(lines)": node.splitlines()}
+    if isinstance(node, dict):
+        return {key: _split_multiline(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_split_multiline(item) for item in node]
+    return node
 
 
 def main() -> int:
@@ -35,8 +49,8 @@ def main() -> int:
         name = entry["name"]
         diff = list(
             difflib.unified_diff(
-                _lines(snapshot_path(name)),
-                _lines(REPO_ROOT / "dist" / template_file(name)),
+                readable_lines(snapshot_path(name)),
+                readable_lines(REPO_ROOT / "dist" / template_file(name)),
                 fromfile=f"snapshot/{name}",
                 tofile=f"dist/{name}",
             )
