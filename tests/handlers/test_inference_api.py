@@ -269,3 +269,24 @@ def test_bedrock_native_body_carries_the_guardrail(
     bedrock.add_response("invoke_model", {"body": StreamingBody(io.BytesIO(payload), 2), "contentType": "x"}, expected)
     status, _ = _call(handler, {"native": {"prompt": "x"}})
     assert status == 200
+
+
+def test_unexpected_failures_answer_json_500_with_the_request_id(
+    handler: ModuleType, bedrock: Stubber, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Anything unforeseen still gets our JSON body (not API Gateway's bare 502), and a traceback in the logs."""
+
+    def explode(**_: Any) -> None:
+        raise KeyError("output")
+
+    handler._clients["bedrock-runtime"] = SimpleNamespace(converse=explode)
+    status, body = _call(handler, {"prompt": "Hi"})
+    assert (status, body) == (500, {"message": "Internal error.", "error": "InternalError", "requestId": "req-1"})
+    assert any(r.getMessage() == "unexpected failure" and r.exc_info for r in caplog.records)
+
+
+def test_a_native_answer_that_is_not_json_comes_back_as_text(handler: ModuleType, bedrock: Stubber) -> None:
+    payload = b"plain words"
+    bedrock.add_response("invoke_model", {"body": StreamingBody(io.BytesIO(payload), len(payload)), "contentType": "t"})
+    status, body = _call(handler, {"native": {"inputText": "x"}})
+    assert (status, body["output"]) == (200, "plain words")

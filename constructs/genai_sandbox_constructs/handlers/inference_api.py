@@ -77,6 +77,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         LOGGER.exception("model call failed")
         body = {"message": "The model did not answer in time.", "error": type(error).__name__, "requestId": request_id}
         return respond(504, body, request_id, started)
+    except Exception:  # the caller gets our JSON 500 and a request id, the logs get the traceback
+        LOGGER.exception("unexpected failure")
+        body = {"message": "Internal error.", "error": "InternalError", "requestId": request_id}
+        return respond(500, body, request_id, started)
 
 
 def parse_body(event: dict[str, Any]) -> dict[str, Any]:
@@ -142,7 +146,7 @@ def invoke_bedrock_native(native: dict[str, Any]) -> dict[str, Any]:
     }
     request |= guardrail_settings()
     response = client("bedrock-runtime").invoke_model(**request)
-    return {"output": json.loads(response["body"].read())}
+    return {"output": json_or_text(response["body"].read().decode())}
 
 
 def guardrail_settings() -> dict[str, str]:
@@ -163,11 +167,15 @@ def invoke_sagemaker(body: dict[str, Any]) -> dict[str, Any]:
         Accept="application/json",
         Body=json.dumps(body).encode(),
     )
-    payload = response["Body"].read().decode()
+    return {"output": json_or_text(response["Body"].read().decode())}
+
+
+def json_or_text(payload: str) -> Any:
+    """A model's answer: parsed JSON when it is JSON, else the text."""
     try:
-        return {"output": json.loads(payload)}
+        return json.loads(payload)
     except json.JSONDecodeError:
-        return {"output": payload}
+        return payload
 
 
 def client(service: str) -> Any:
