@@ -66,6 +66,7 @@ def test_function_is_the_real_handler_inline_in_the_vpc(pattern: tuple[str, dict
     assert function["Handler"] == "index.handler"
     assert function["Code"]["ZipFile"] == HANDLER_SOURCE.read_text()
     assert function["Timeout"] == 28  # below API Gateway's 29 s
+    assert (function["Runtime"], function["MemorySize"], function["Architectures"]) == ("python3.14", 256, ["arm64"])
     assert function["TracingConfig"] == {"Mode": "Active"}
     assert function["VpcConfig"]["SecurityGroupIds"][0]["Fn::ImportValue"]["Fn::Sub"].startswith(
         "genaiSandboxSecurityGroupId-"
@@ -75,6 +76,26 @@ def test_function_is_the_real_handler_inline_in_the_vpc(pattern: tuple[str, dict
     assert len(groups) == 2
     assert all(g["KmsKeyId"]["Fn::ImportValue"]["Fn::Sub"].startswith("genaiSandboxKeyArn-") for g in groups)
     assert all(g["RetentionInDays"]["Fn::FindInMap"][2] == "LogRetentionDays" for g in groups)
+
+
+@pytest.mark.parametrize("source", ["Bedrock", "SageMaker"])
+def test_function_environment_tells_the_handler_what_to_call(pattern: tuple[str, dict[str, Any]], source: str) -> None:
+    """The handler reads these names: a missing guardrail variable would silently skip the guardrail."""
+    _, template = pattern
+    given = {"GuardrailId": "abcd1234efgh", "GuardrailVersion": "3", "ModelSource": source}
+    evaluated = Evaluated(template, {**(SAGEMAKER if source == "SageMaker" else {}), **given})
+    (function,) = _of_type(evaluated, "AWS::Lambda::Function")
+    variables = function["Environment"]["Variables"]
+    assert [evaluated.value(variables[k]) for k in ("MODEL_SOURCE", "GUARDRAIL_ID", "GUARDRAIL_VERSION")] == [
+        source,
+        "abcd1234efgh",
+        "3",
+    ]
+    if source == "Bedrock":
+        assert variables["MODEL_ID"]["Fn::GetAtt"][1] == "InferenceProfileArn"  # the default model is on demand
+        assert evaluated.value(variables["ENDPOINT_NAME"]) == ""
+    else:
+        assert variables["ENDPOINT_NAME"]["Fn::GetAtt"] == ["Endpoint8024A810", "EndpointName"]
 
 
 def test_users_get_execute_api_invoke_through_an_smus_export(pattern: tuple[str, dict[str, Any]]) -> None:
@@ -304,6 +325,9 @@ def test_monitoring_alarms_notify_an_encrypted_topic(
     assert policy["PolicyDocument"]["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     by_metric = {alarm["MetricName"]: alarm for alarm in found}
     assert all(alarm["TreatMissingData"] == "notBreaching" for alarm in found)
+    assert {(a["ComparisonOperator"], a["EvaluationPeriods"], a["Period"]) for a in found} == {
+        ("GreaterThanOrEqualToThreshold", 1, 300)  # one five-minute period at or above the threshold alarms
+    }
     assert all(alarm["AlarmActions"][0]["Ref"].startswith("MonitoringAlarmTopic") for alarm in found)
     assert by_metric["Latency"]["Threshold"]["Fn::FindInMap"][2] == "LatencyAlarmMs"
     assert by_metric["Latency"]["ExtendedStatistic"] == "p90"

@@ -8,7 +8,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from genai_sandbox_constructs import LifecycleDays, layout
-from stacks.environment_settings import ENVIRONMENTS, SETTINGS
+from stacks.environment_settings import ENVIRONMENTS
 from stacks.genai_sandbox import GenAiSandboxStack
 from tests.conftest import Synthesized
 
@@ -42,13 +42,28 @@ def test_parameters_are_the_reserved_ones_plus_project_name_and_environment(temp
     assert all(p["Type"] == "String" and p["Description"] for p in parameters.values())
 
 
+COLUMNS = (
+    "InferenceTransitionDays",
+    "InferenceExpirationDays",
+    "CheckpointExpirationDays",
+    "NoncurrentVersionExpirationDays",
+    "IncompleteUploadDays",
+    "AccessLogExpirationDays",
+)
+EXPECTED_SETTINGS = {
+    "dev": dict(zip(COLUMNS, (30, 60, 14, 30, 3, 90), strict=True)),
+    "staging": dict(zip(COLUMNS, (30, 90, 30, 60, 7, 365), strict=True)),
+    "prod": dict(zip(COLUMNS, (60, 365, 60, 90, 7, 2557), strict=True)),  # access logs kept seven years
+}
+"""The lifecycle table as reviewed (README "Environment settings"), written out rather than read from the code."""
+
+
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_environment_table_is_complete_and_valid_for_every_environment(
     template: dict[str, Any], environment: str
 ) -> None:
     row = template["Mappings"]["EnvironmentSettings"][environment]
-    assert set(row) == set(GenAiSandboxStack.SETTINGS_COLUMNS)
-    assert row == {column: SETTINGS[environment][column] for column in GenAiSandboxStack.SETTINGS_COLUMNS}
+    assert row == EXPECTED_SETTINGS[environment]
     LifecycleDays(  # raises if S3 would reject the row
         inference_transition_days=row["InferenceTransitionDays"],
         inference_expiration_days=row["InferenceExpirationDays"],
@@ -65,15 +80,38 @@ def test_prod_keeps_more_than_dev(template: dict[str, Any]) -> None:
         assert table["dev"][column] <= table["staging"][column] <= table["prod"][column], column
 
 
+def _column(days: dict[str, Any]) -> str:
+    """The EnvironmentSettings column a lifecycle value reads (and only that table, keyed by Environment)."""
+    table, key, column = days["Fn::FindInMap"]
+    assert (table, key) == ("EnvironmentSettings", {"Ref": "Environment"})
+    return str(column)
+
+
 def test_lifecycle_days_come_from_the_table_not_from_python(template: dict[str, Any]) -> None:
-    buckets = [r for r in template["Resources"].values() if r["Type"] == "AWS::S3::Bucket"]
-    rendered = str([b["Properties"]["LifecycleConfiguration"] for b in buckets])
-    assert rendered.count("'Fn::FindInMap'") == 16
-    for bucket in buckets:
+    read = {}
+    for logical_id, bucket in template["Resources"].items():
+        if bucket["Type"] != "AWS::S3::Bucket":
+            continue
         for rule in bucket["Properties"]["LifecycleConfiguration"]["Rules"]:
-            for key in ("ExpirationInDays",):
-                if key in rule:
-                    assert rule[key]["Fn::FindInMap"][:2] == ["EnvironmentSettings", {"Ref": "Environment"}]
+            name = f"{logical_id[:17]}.{rule['Id']}"
+            if "ExpirationInDays" in rule:
+                read[f"{name}.expire"] = _column(rule["ExpirationInDays"])
+            for transition in rule.get("Transitions", []):
+                read[f"{name}.transition"] = _column(transition["TransitionInDays"])
+            if "AbortIncompleteMultipartUpload" in rule:
+                read[f"{name}.abort"] = _column(rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])
+            if "NoncurrentVersionExpiration" in rule:
+                read[f"{name}.noncurrent"] = _column(rule["NoncurrentVersionExpiration"]["NoncurrentDays"])
+    tiers = ("AsyncInput", "AsyncOutput", "BatchInput", "BatchOutput", "RealtimeCapture")
+    assert read == {
+        **{f"{bucket}.{rule}": column for bucket in ("StorageAccessLogs", "StorageBucket5CB7")
+           for rule, column in (("AbortIncompleteUploads.abort", "IncompleteUploadDays"),
+                                ("ExpireNoncurrentVersions.noncurrent", "NoncurrentVersionExpirationDays"))},
+        "StorageAccessLogs.ExpireAccessLogs.expire": "AccessLogExpirationDays",
+        "StorageBucket5CB7.ExpireCheckpoints.expire": "CheckpointExpirationDays",
+        **{f"StorageBucket5CB7.Tier{tier}.expire": "InferenceExpirationDays" for tier in tiers},
+        **{f"StorageBucket5CB7.Tier{tier}.transition": "InferenceTransitionDays" for tier in tiers},
+    }  # fmt: skip
 
 
 EXPECTED_EXPORTS = {

@@ -123,8 +123,9 @@ def test_endpoint_group_takes_https_from_the_vpc_and_sends_nothing(template: dic
     assert endpoints["SecurityGroupEgress"][0]["Description"] == "Disallow all traffic"  # CDK's no-egress marker
 
 
-def test_workload_group_sends_only_https_and_admits_only_its_members(template: dict[str, Any]) -> None:
-    evaluated = _mode(template, NEW_VPC)
+@pytest.mark.parametrize("mode", [NEW_VPC, EXISTING_VPC])
+def test_workload_group_sends_only_https_and_admits_only_its_members(template: dict[str, Any], mode: str) -> None:
+    evaluated = _mode(template, mode)
     (workloads,) = [
         r["Properties"]
         for logical_id, r in evaluated.resources().items()
@@ -138,6 +139,13 @@ def test_workload_group_sends_only_https_and_admits_only_its_members(template: d
         r["Properties"] for r in evaluated.resources().values() if r["Type"] == "AWS::EC2::SecurityGroupIngress"
     ]
     assert members["SourceSecurityGroupId"] == members["GroupId"]
+    assert "CidrIp" not in members
+    (members_out,) = [
+        r["Properties"] for r in evaluated.resources().values() if r["Type"] == "AWS::EC2::SecurityGroupEgress"
+    ]
+    assert members_out["DestinationSecurityGroupId"] == members_out["GroupId"]  # only to other members
+    assert "CidrIp" not in members_out
+    assert "CidrIpv6" not in members_out
 
 
 @pytest.mark.parametrize(

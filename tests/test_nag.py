@@ -19,9 +19,22 @@ from genai_sandbox_constructs import nag
 from tests.conftest import Synthesized
 
 
-def test_every_blueprint_synthesizes_with_every_pack(synthesized: Synthesized) -> None:
-    assert set(synthesized.templates) == {blueprint.name for blueprint in CATALOGUE}
+def test_build_runs_every_pack_over_every_blueprint_and_they_are_clean(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """``build`` (what app.py runs) registers the packs: a careless probe next to the blueprints fails synthesis,
+    and every finding reported is the probe's, none the blueprints'."""
     assert {pack.__name__ for pack in nag.PACKS} == {"AwsSolutionsChecks", "HIPAASecurityChecks", "NIST80053R5Checks"}
+    app = create_app(outdir=str(tmp_path_factory.mktemp("nag")))
+    s3.Bucket(Stack(app, "Probe"), "Open")
+    build(app, CATALOGUE)
+    with pytest.raises(RuntimeError, match="ValidationFailed") as error:
+        app.synth()
+    located = re.findall(r"^\s+([\w-]+/\S*) \S+$", str(error.value), flags=re.MULTILINE)  # "   Probe/Open/... type"
+    assert len(located) >= 3, str(error.value)[:2000]
+    assert all(path.startswith("Probe/") for path in located), sorted(set(located))
+    for pack in ("AwsSolutions-S10", "HIPAA.Security-S3DefaultEncryptionKMS", "NIST.800.53.R5-S3BucketLoggingEnabled"):
+        assert pack in str(error.value)
 
 
 def test_an_unacknowledged_finding_fails_synthesis(tmp_path_factory: pytest.TempPathFactory) -> None:

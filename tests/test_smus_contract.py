@@ -9,6 +9,8 @@ from typing import Any
 import botocore.session
 import pytest
 
+from blueprints.catalogue import CATALOGUE
+from blueprints.dist import user_parameters
 from stacks.smus import ENVIRONMENT_ID, PROJECT_ID, RESERVED_PARAMETERS
 from tests.conftest import BLUEPRINT_NAMES, Synthesized
 
@@ -177,3 +179,29 @@ def test_manifest_parameters_have_the_datazone_shape(synthesized: Synthesized) -
         for parameter in entry["userParameters"]:
             assert set(parameter) <= set(shape.members), parameter["keyName"]
             assert set(shape.required_members) <= set(parameter)
+
+
+def test_manifest_carries_the_smus_deployment_hints(synthesized: Synthesized) -> None:
+    hints = {e["name"]: (e["deploymentMode"], e["deploymentOrder"]) for e in synthesized.manifest["blueprints"]}
+    assert hints == {
+        "genai-sandbox": ("ON_CREATE", 1),
+        "realtime-inference": ("ON_DEMAND", None),
+        "serverless-inference": ("ON_DEMAND", None),
+    }
+
+
+def test_parameters_without_a_default_are_required_in_the_manifest() -> None:
+    template = {
+        "Parameters": {
+            ENVIRONMENT_ID: {"Type": "String"},
+            "Needed": {"Type": "String", "Description": "d"},
+            "Optional": {"Type": "Number", "Default": 5},
+        }
+    }
+    blueprint = next(b for b in CATALOGUE if b.name == "genai-sandbox")
+    assert user_parameters(template, blueprint) == [
+        {"keyName": "Needed", "fieldType": "STRING", "description": "d", "isEditable": True, "isOptional": False,
+         "isUpdateSupported": True},
+        {"keyName": "Optional", "fieldType": "STRING", "description": "", "defaultValue": "5", "isEditable": True,
+         "isOptional": True, "isUpdateSupported": True},
+    ]  # fmt: skip

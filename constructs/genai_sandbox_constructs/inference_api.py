@@ -101,6 +101,7 @@ class InferenceApi(Construct):
             self,
             "Function",
             runtime=lambda_.Runtime.PYTHON_3_14,
+            architecture=lambda_.Architecture.ARM_64,  # Graviton: about 20 % cheaper for the same work
             handler="index.handler",
             code=lambda_.Code.from_inline(HANDLER_SOURCE.read_text()),
             role=self.role,

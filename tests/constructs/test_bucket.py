@@ -136,24 +136,18 @@ def test_object_events_go_to_eventbridge_without_a_custom_resource(template: Tem
 
 
 def test_lifecycle_rules_follow_the_layout(template: Template) -> None:
+    """The construct's defaults (a bucket built without LifecycleDays), written out as literals."""
     rules = {r["Id"]: r for r in _sandbox_bucket(template)["Properties"]["LifecycleConfiguration"]["Rules"]}
-    defaults = LifecycleDays()
-    assert rules["AbortIncompleteUploads"]["AbortIncompleteMultipartUpload"] == {
-        "DaysAfterInitiation": defaults.incomplete_upload_days
-    }
-    assert rules["ExpireNoncurrentVersions"]["NoncurrentVersionExpiration"] == {
-        "NoncurrentDays": defaults.noncurrent_version_expiration_days
-    }
+    assert rules["AbortIncompleteUploads"]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 7}
+    assert rules["ExpireNoncurrentVersions"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
     assert rules["RemoveExpiredDeleteMarkers"]["ExpiredObjectDeleteMarker"] is True
     assert rules["ExpireCheckpoints"]["Prefix"] == "artifacts/checkpoints/"
-    assert rules["ExpireCheckpoints"]["ExpirationInDays"] == defaults.checkpoint_expiration_days
+    assert rules["ExpireCheckpoints"]["ExpirationInDays"] == 30
     for prefix in layout.INFERENCE_IO:
         tiering = rules[f"Tier{prefix.name}"]
         assert tiering["Prefix"] == prefix.key
-        assert tiering["Transitions"] == [
-            {"StorageClass": "STANDARD_IA", "TransitionInDays": defaults.inference_transition_days}
-        ]
-        assert tiering["ExpirationInDays"] == defaults.inference_expiration_days
+        assert tiering["Transitions"] == [{"StorageClass": "STANDARD_IA", "TransitionInDays": 30}]
+        assert tiering["ExpirationInDays"] == 90
     assert not any(prefix.startswith(("data/", "artifacts/models/")) for prefix in _prefixes_that_expire(rules))
 
 

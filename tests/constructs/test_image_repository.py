@@ -65,5 +65,15 @@ def test_pull_reads_only_this_repository() -> None:
 
 def test_pull_push_adds_uploads_and_listing_but_no_deletion() -> None:
     actions = _actions(_template("grant_pull_push"), True)
-    assert {"ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload"} <= actions
-    assert not {a for a in actions if "Delete" in a or a == "ecr:*"}
+    assert actions == {
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:BatchGetImage",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:PutImage",
+        "ecr:InitiateLayerUpload",
+        "ecr:UploadLayerPart",
+        "ecr:CompleteLayerUpload",
+        "ecr:DescribeImages",
+        "ecr:DescribeRepositories",
+        "ecr:ListImages",
+    }

@@ -9,7 +9,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
 from genai_sandbox_constructs import SandboxKey
-from genai_sandbox_constructs.key import KEY_USE_ACTIONS, SERVICES_USING_KEY_DIRECTLY
 from tests.helpers.stacks import new_stack, template_of
 
 
@@ -55,10 +54,13 @@ def test_cloudwatch_logs_of_this_region_only_for_log_groups_of_this_account(temp
 
 def test_services_must_act_for_this_account(template: Template) -> None:
     services = _statements(template)["AllowAwsServicesOfThisAccount"]
-    assert sorted(services["Principal"]["Service"]) == sorted(SERVICES_USING_KEY_DIRECTLY)
-    assert {"events.amazonaws.com", "sns.amazonaws.com", "sqs.amazonaws.com", "s3.amazonaws.com"} <= set(
-        services["Principal"]["Service"]
-    )
+    assert sorted(services["Principal"]["Service"]) == [
+        "cloudwatch.amazonaws.com",  # alarms publish to the encrypted alarm topic
+        "events.amazonaws.com",
+        "s3.amazonaws.com",
+        "sns.amazonaws.com",
+        "sqs.amazonaws.com",
+    ]
     assert services["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
     assert services["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
 
@@ -67,7 +69,7 @@ def test_grant_use_names_exact_actions_on_this_key(template: Template) -> None:
     (policy,) = template.find_resources("AWS::IAM::ManagedPolicy").values()
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     use = statements[0]
-    assert use["Action"] == sorted(KEY_USE_ACTIONS)
+    assert use["Action"] == ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
     assert use["Resource"]["Fn::GetAtt"][1] == "Arn"
     services = [join["Fn::Join"][1][0] for join in use["Condition"]["StringEquals"]["kms:ViaService"]]
     assert services == ["s3.", "sagemaker.", "sqs.", "sns.", "ecr."]

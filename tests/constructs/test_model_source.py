@@ -175,8 +175,9 @@ def _build_with_forms(model_id: str, forms: tuple[BedrockForm, ...]) -> None:
 
 def test_guardrail_policy_exists_only_with_bedrock_and_a_guardrail() -> None:
     template = _build(guardrail="abcd1234efgh")
-    for source, expected in (("Bedrock", 1), ("SageMaker", 0)):
-        evaluated = Evaluated(template, {"Source": source})
+    without = _build(guardrail="")
+    for chosen, source, expected in ((template, "Bedrock", 1), (template, "SageMaker", 0), (without, "Bedrock", 0)):
+        evaluated = Evaluated(chosen, {"Source": source})
         policies = [r for k, r in evaluated.resources().items() if k.startswith("ModelBedrockGuardrailPolicy")]
         assert len(policies) == expected
     (policy,) = [r for k, r in template["Resources"].items() if k.startswith("ModelBedrockGuardrailPolicy")]
@@ -211,3 +212,73 @@ def test_sagemaker_model_reads_only_its_artifact_and_pulls_only_its_repository(t
         "ModelDataUrl": "s3://b/artifacts/models/sagemaker-finetuned/m/model.tar.gz",
         "Mode": "SingleModel",
     }
+
+
+def test_literal_values_are_checked_at_synth_time_all_at_once() -> None:
+    stack = new_stack()
+    with pytest.raises(ConfigurationError) as error:
+        ModelSource(
+            stack,
+            "Model",
+            source="OpenAI",
+            bedrock=BedrockChoice(model_id="gpt-4", profile_name="p"),
+            sagemaker=SageMakerChoice(
+                bucket=BucketAccess(stack, bucket_arn="a", key_arn="k"),
+                bucket_name="b",
+                artifact_key="models/m.tar.gz",
+                image_uri="docker.io/library/python:3",
+                model_package_arn="arn:aws:sagemaker:us-east-1:123456789012:model-package/group",
+            ),
+        )
+    fields = [problem.split("=", 1)[0] for problem in error.value.problems]
+    assert fields == [
+        "source",
+        "bedrock.model_id",
+        "sagemaker.artifact_key",
+        "sagemaker.image_uri",
+        "sagemaker.model_package_arn",
+    ]
+    assert "one of Bedrock, SageMaker" in error.value.problems[0]
+
+
+def _package_template() -> dict[str, Any]:
+    stack = new_stack()
+    ModelSource(
+        stack,
+        "Model",
+        source="SageMaker",
+        bedrock=BedrockChoice(model_id="amazon.nova-lite-v1:0", profile_name="p"),
+        sagemaker=SageMakerChoice(
+            bucket=BucketAccess(stack, bucket_arn="arn:aws:s3:::b", key_arn="arn:aws:kms:us-east-1:1:key/k"),
+            bucket_name="b",
+            model_package_arn=CfnParameter(stack, "Package", default="").value_as_string,
+            image_uri=CfnParameter(stack, "Image", default="").value_as_string,
+            artifact_key=CfnParameter(stack, "Artifact", default="").value_as_string,
+            image_repository_arn=OWN_IMAGES,
+        ),
+    )
+    return json_of(stack)
+
+
+def test_a_model_package_runs_with_its_own_policy_and_reads_only_artifacts() -> None:
+    package = "arn:aws:sagemaker:us-east-1:123456789012:model-package/genai-sandbox-p-dev/3"
+    evaluated = Evaluated(_package_template(), {"Package": package})
+    names = set(evaluated.resources())
+    assert any(n.startswith("ModelSageMakerPackagePermissions") for n in names)
+    assert not any(n.startswith("ModelSageMakerArtifactPermissions") for n in names)
+    (model,) = [r for r in evaluated.resources().values() if r["Type"] == "AWS::SageMaker::Model"]
+    assert evaluated.resolve(model["Properties"]["PrimaryContainer"]) == {"ModelPackageName": package}
+    (policy,) = [r for k, r in evaluated.resources().items() if k.startswith("ModelSageMakerPackagePermissions")]
+    statements = evaluated.resolve(policy["Properties"]["PolicyDocument"]["Statement"])
+    objects = next(s for s in statements if "s3:GetObject" in s["Action"])
+    assert objects["Resource"] == "arn:aws:s3:::b/artifacts/*"
+
+
+def test_an_artifact_and_image_get_no_package_policy() -> None:
+    evaluated = Evaluated(
+        _package_template(),
+        {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1", "Artifact": "artifacts/models/m/model.tar.gz"},
+    )
+    names = set(evaluated.resources())
+    assert any(n.startswith("ModelSageMakerArtifactPermissions") for n in names)
+    assert not any(n.startswith("ModelSageMakerPackagePermissions") for n in names)

@@ -169,11 +169,15 @@ def test_timeouts_become_504(handler: ModuleType, bedrock: Stubber) -> None:
     ],
 )
 def test_malformed_requests_get_400_without_calling_the_model(
-    handler: ModuleType, bedrock: Stubber, raw: Any, message: str
+    handler: ModuleType, monkeypatch: pytest.MonkeyPatch, raw: Any, message: str
 ) -> None:
+    monkeypatch.setenv("MODEL_SOURCE", "Bedrock")
+    monkeypatch.setenv("MODEL_ID", "amazon.nova-lite-v1:0")
+    calls: list[dict[str, Any]] = []
+    handler._clients["bedrock-runtime"] = SimpleNamespace(converse=lambda **request: calls.append(request))
     status, body = _call(handler, raw)
     assert (status, body["message"]) == (400, message)
-    bedrock.assert_no_pending_responses()
+    assert calls == []
 
 
 def test_sagemaker_success_sends_the_body_as_json(handler: ModuleType, sagemaker: Stubber) -> None:
@@ -190,6 +194,13 @@ def test_sagemaker_success_sends_the_body_as_json(handler: ModuleType, sagemaker
     )
     status, body = _call(handler, {"inputs": "6*7"})
     assert (status, body["output"]) == (200, {"generated_text": "42"})
+
+
+def test_a_sagemaker_answer_that_is_not_json_comes_back_as_text(handler: ModuleType, sagemaker: Stubber) -> None:
+    payload = b"label: positive"
+    sagemaker.add_response("invoke_endpoint", {"Body": StreamingBody(io.BytesIO(payload), len(payload))})
+    status, body = _call(handler, {"inputs": "great"})
+    assert (status, body["output"]) == (200, "label: positive")
 
 
 def test_sagemaker_model_errors_are_502(handler: ModuleType, sagemaker: Stubber) -> None:
