@@ -200,6 +200,19 @@ def test_data_capture_goes_to_the_capture_prefix_encrypted(synthesized: Synthesi
     assert capture["InitialSamplingPercentage"] == "35"
     assert capture["DestinationS3Uri"]["Fn::Join"][1][-1] == "/inference/realtime/capture/"
     assert capture["KmsKeyId"]["Fn::ImportValue"]["Fn::Sub"].startswith("genaiSandboxKeyArn-")
+    assert capture["CaptureOptions"] == [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}]
+    assert capture["CaptureContentTypeHeader"] == {"JsonContentTypes": ["application/json"]}
+
+
+@pytest.mark.parametrize("source", ["Bedrock", "SageMaker"])
+def test_outputs_name_what_the_function_calls(pattern: tuple[str, dict[str, Any]], source: str) -> None:
+    _, template = pattern
+    outputs = Evaluated(template, SAGEMAKER if source == "SageMaker" else {}).outputs()
+    assert ("ModelInvokeTarget" in outputs, "EndpointName" in outputs) == (source == "Bedrock", source == "SageMaker")
+    if source == "SageMaker":
+        assert outputs["EndpointName"] == {"Fn::GetAtt": ["Endpoint8024A810", "EndpointName"]}
+    else:
+        assert outputs["ModelInvokeTarget"]["Fn::GetAtt"][1] == "InferenceProfileArn"
 
 
 @pytest.mark.parametrize(("environment", "given", "expected"), [("dev", "0", 1), ("prod", "0", 2), ("dev", "3", "3")])
@@ -226,6 +239,7 @@ def test_autoscaling_tracks_invocations_with_the_service_linked_role(synthesized
         "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
     }
     assert tracking["TargetValue"] == "100"
+    assert (tracking["ScaleOutCooldown"], tracking["ScaleInCooldown"]) == (60, 300)  # out fast, in slowly
     assert synthesized.templates["realtime-inference"]["Parameters"]["MaxInstanceCount"]["MinValue"] == 1
 
 
