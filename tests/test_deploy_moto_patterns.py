@@ -3,6 +3,7 @@ genai-sandbox and Tooling stacks whose exports they import."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,11 +17,18 @@ from tests.test_deploy_moto import sandbox_parameters
 
 PROJECT = "proj1abcdefgh1"
 PATTERNS = ("realtime-inference", "serverless-inference")
-SOURCES = ("Bedrock", "SageMaker")
-SAGEMAKER = {
-    "ModelArtifactKey": "artifacts/models/sagemaker-finetuned/m/model.tar.gz",
-    "ContainerImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/my-model:1",
+PACKAGE = f"arn:aws:sagemaker:us-east-1:123456789012:model-package/genai-sandbox-{PROJECT}-dev/1"
+MODEL_PARAMETERS = {
+    "Bedrock": {"ModelSource": "Bedrock"},
+    "SageMaker": {
+        "ModelSource": "SageMaker",
+        "ModelArtifactKey": "artifacts/models/sagemaker-finetuned/m/model.tar.gz",
+        "ContainerImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/my-model:1",
+    },
+    "Package": {"ModelSource": "SageMaker", "ModelPackageArn": PACKAGE},
 }
+"""Bedrock, a SageMaker artifact with its image, and a registered model package."""
+SOURCES = tuple(MODEL_PARAMETERS)
 SKIPPED_BY_MOTO = {
     "AWS::S3::BucketPolicy",
     "AWS::SageMaker::ModelPackageGroup",
@@ -59,8 +67,7 @@ def deployed(synthesized: Synthesized) -> Iterator[Deployed]:
                 parameters = {
                     **sandbox_parameters(PROJECT),
                     "datazoneEnvironmentEnvironmentId": environment_id(pattern, source),
-                    "ModelSource": source,
-                    **(SAGEMAKER if source == "SageMaker" else {}),
+                    **MODEL_PARAMETERS[source],
                 }
                 body = moto_compatible(synthesized.templates[pattern])
                 name = f"DataZone-Env-{environment_id(pattern, source)}"
@@ -105,13 +112,13 @@ def test_functions_run_in_the_sandbox_network_with_the_chosen_model(deployed: De
             assert variables["ENDPOINT_NAME"] == ""
         else:
             assert variables["ENDPOINT_NAME"]
-    assert sorted(sources) == ["Bedrock", "Bedrock", "SageMaker", "SageMaker"]
+    assert sorted(sources) == ["Bedrock"] * len(PATTERNS) + ["SageMaker"] * 2 * len(PATTERNS)
 
 
 def test_sagemaker_endpoints_exist_only_for_the_sagemaker_source(deployed: Deployed) -> None:
     sagemaker = deployed.account.client("sagemaker")
     endpoints = sagemaker.list_endpoints()["Endpoints"]
-    assert len(endpoints) == len(PATTERNS)
+    assert len(endpoints) == 2 * len(PATTERNS)  # artifact and package, per pattern
     configs = [
         sagemaker.describe_endpoint_config(
             EndpointConfigName=sagemaker.describe_endpoint(EndpointName=e["EndpointName"])["EndpointConfigName"]
@@ -119,9 +126,11 @@ def test_sagemaker_endpoints_exist_only_for_the_sagemaker_source(deployed: Deplo
         for e in endpoints
     ]
     kinds = sorted("ServerlessConfig" in c["ProductionVariants"][0] for c in configs)
-    assert kinds == [False, True]  # one real-time, one serverless
-    models = sagemaker.list_models()["Models"]
-    assert len(models) == len(PATTERNS)
+    assert kinds == [False, False, True, True]  # real-time and serverless, each with artifact and package
+    models = [sagemaker.describe_model(ModelName=m["ModelName"]) for m in sagemaker.list_models()["Models"]]
+    containers = sorted(json.dumps(m["PrimaryContainer"], sort_keys=True) for m in models)
+    assert len(containers) == 2 * len(PATTERNS)
+    assert sum(PACKAGE in c for c in containers) == len(PATTERNS)
 
 
 def test_apis_carry_the_environment_id_in_their_names(deployed: Deployed) -> None:
