@@ -16,6 +16,7 @@ from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
 from genai_sandbox_constructs.inference_api import HANDLER_SOURCE
+from tests.helpers.strict_stubber import strict
 
 CONTEXT = SimpleNamespace(aws_request_id="req-1")
 
@@ -38,7 +39,8 @@ def handler(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
 
 
 def _stub(handler: ModuleType, service: str) -> Stubber:
-    client = boto3.client(service, region_name="us-east-1")
+    """The handler's client for ``service``, stubbed, with enums, patterns and lengths checked too."""
+    client = strict(boto3.client(service, region_name="us-east-1"))
     handler._clients[service] = client
     stubber = Stubber(client)
     stubber.activate()
