@@ -38,8 +38,8 @@ def write_dist(assembly: cx_api.CloudAssembly, blueprints: Sequence[Blueprint], 
 
 
 def user_parameters(template: dict[str, Any], blueprint: Blueprint) -> list[dict[str, Any]]:
-    """The template's non-reserved parameters in DataZone's ``CustomParameter`` shape, with the stack's editing
-    hints (``ADMIN_ONLY``: not editable by project creators; ``FIXED_AFTER_CREATE``: no update)."""
+    """The template's non-reserved parameters in DataZone's ``CustomParameter`` shape; ``FIXED_AFTER_CREATE``
+    parameters do not support updates."""
     stack = blueprint.stack_class
     return [
         {
@@ -47,12 +47,24 @@ def user_parameters(template: dict[str, Any], blueprint: Blueprint) -> list[dict
             "fieldType": "STRING",
             "description": spec.get("Description", ""),
             **({"defaultValue": str(spec["Default"])} if "Default" in spec else {}),
-            "isEditable": name not in stack.ADMIN_ONLY,
+            "isEditable": True,
             "isOptional": "Default" in spec,
             "isUpdateSupported": name not in stack.FIXED_AFTER_CREATE,
         }
         for name, spec in template.get("Parameters", {}).items()
         if name not in RESERVED_PARAMETERS
+    ]
+
+
+def profile_parameter_overrides(template: dict[str, Any], blueprint: Blueprint) -> list[dict[str, Any]]:
+    """``ADMIN_ONLY`` parameters as DataZone ``EnvironmentConfigurationParameter`` entries for the project profile:
+    the admin sets the value there and project creators cannot edit it (the blueprint itself keeps them editable,
+    so that the profile can set them)."""
+    parameters = template.get("Parameters", {})
+    return [
+        {"name": name, "value": str(parameters[name].get("Default", "")), "isEditable": False}
+        for name in parameters
+        if name in blueprint.stack_class.ADMIN_ONLY
     ]
 
 
@@ -66,4 +78,5 @@ def _manifest_entry(blueprint: Blueprint, template: dict[str, Any], path: Path) 
         "deploymentMode": blueprint.deployment_mode,
         "deploymentOrder": blueprint.deployment_order,
         "userParameters": user_parameters(template, blueprint),
+        "profileParameterOverrides": profile_parameter_overrides(template, blueprint),
     }

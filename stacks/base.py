@@ -23,8 +23,8 @@ class BlueprintStack(Stack):
 
     SETTINGS_COLUMNS: Sequence[str] = ()
     ADMIN_ONLY: frozenset[str] = frozenset({"PermissionsBoundaryArn"})
-    """Parameters only a domain admin sets, in the project profile (``isEditable`` false): governance that a
-    project creator must not loosen."""
+    """Parameters only a domain admin sets, as non-editable overrides in the project profile (the manifest's
+    ``profileParameterOverrides``): governance that a project creator must not loosen."""
     FIXED_AFTER_CREATE: frozenset[str] = frozenset()
     """Parameters whose change after creation would fail the update or break importers (``isUpdateSupported``
     false)."""

@@ -156,12 +156,13 @@ def test_a_new_instance_type_makes_a_new_endpoint(
     assert re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", rendered)  # SageMaker's EndpointName pattern
 
 
-def test_endpoint_name_prefix_is_checked_at_synth_time() -> None:
+@pytest.mark.parametrize("prefix", ["team_a-" + "x" * 40, "a" + "-" * 30 + "b" * 42, "-a"])
+def test_endpoint_name_prefix_is_checked_at_synth_time(prefix: str) -> None:
     with pytest.raises(ConfigurationError) as error:
         RealtimeEndpoint(
             new_stack(),
             "Endpoint",
-            name_prefix="team_a-" + "x" * 40,
+            name_prefix=prefix,
             model_name="m",
             instance_type="ml.m5.xlarge",
             key_arn="k",
@@ -172,7 +173,7 @@ def test_endpoint_name_prefix_is_checked_at_synth_time() -> None:
             max_instances=1,
             target_invocations=1,
         )
-    assert error.value.problems == [f"name_prefix='team_a-{'x' * 40}': 1-43 letters, digits and inner hyphens"]
+    assert error.value.problems == [f"name_prefix={prefix!r}: 1-43 letters, digits and inner hyphens"]
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,10 @@ import pytest
 
 from tests.conftest import Synthesized
 
-OTHER_ACCOUNTS_ONLY = {"StringNotEquals": {"aws:ResourceAccount": {"Ref": "AWS::AccountId"}}}
+OTHER_ACCOUNTS_ONLY = {
+    "StringNotEquals": {"aws:ResourceAccount": {"Ref": "AWS::AccountId"}},
+    "Null": {"aws:ResourceAccount": "false"},  # a request without the key must not pass the negated test
+}
 
 
 def _pull_statements(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -162,11 +162,14 @@ NETWORK = {"NetworkMode", "ExistingVpcId", "ExistingSubnetIds", "ExistingSecurit
 
 
 def test_project_creators_cannot_loosen_governance_or_move_the_network(synthesized: Synthesized) -> None:
-    """Admins set boundary and data sources in the project profile; the network is chosen once (patterns import
-    it, and CloudFormation refuses to change an export in use)."""
+    """Admins set boundary and data sources as non-editable project-profile overrides; the network is chosen once
+    (patterns import it, and CloudFormation refuses to change an export in use)."""
     for entry in synthesized.manifest["blueprints"]:
         parameters = {p["keyName"]: p for p in entry["userParameters"]}
-        assert {k for k, p in parameters.items() if not p["isEditable"]} == GOVERNANCE & set(parameters)
+        assert all(p["isEditable"] for p in parameters.values())  # so that the profile can set them
+        overrides = {o["name"]: o for o in entry["profileParameterOverrides"]}
+        assert set(overrides) == GOVERNANCE & set(parameters)
+        assert all(o["isEditable"] is False and o["value"] == "" for o in overrides.values())
         assert {k for k, p in parameters.items() if not p["isUpdateSupported"]} == NETWORK & set(parameters)
     sandbox = next(e for e in synthesized.manifest["blueprints"] if e["name"] == "genai-sandbox")
     assert {p["keyName"] for p in sandbox["userParameters"]} >= GOVERNANCE | NETWORK  # no name is misspelt
@@ -174,11 +177,16 @@ def test_project_creators_cannot_loosen_governance_or_move_the_network(synthesiz
 
 def test_manifest_parameters_have_the_datazone_shape(synthesized: Synthesized) -> None:
     """Every key is a member of botocore's DataZone ``CustomParameter`` (what the publishing step sends)."""
-    shape = botocore.session.get_session().get_service_model("datazone").shape_for("CustomParameter")
+    model = botocore.session.get_session().get_service_model("datazone")
+    shapes = {
+        "userParameters": model.shape_for("CustomParameter"),
+        "profileParameterOverrides": model.shape_for("EnvironmentConfigurationParameter"),
+    }
     for entry in synthesized.manifest["blueprints"]:
-        for parameter in entry["userParameters"]:
-            assert set(parameter) <= set(shape.members), parameter["keyName"]
-            assert set(shape.required_members) <= set(parameter)
+        for key, shape in shapes.items():
+            for item in entry[key]:
+                assert set(item) <= set(shape.members), item
+                assert set(shape.required_members) <= set(item)
 
 
 def test_manifest_carries_the_smus_deployment_hints(synthesized: Synthesized) -> None:

@@ -67,7 +67,7 @@ class DataSourceAccess(Construct):
             iam.PolicyStatement(
                 actions=["kms:Decrypt"],
                 resources=Fn.split(",", s3_key_arns),
-                conditions={"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}},
+                conditions={"StringLike": {"kms:ViaService": f"s3.*.{Aws.URL_SUFFIX}"}},
             )
         )
         self.glue_policy = conditional_policy(

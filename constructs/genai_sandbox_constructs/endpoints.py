@@ -164,9 +164,7 @@ class ServerlessEndpoint(EndpointBase):
         max_concurrency: float,
         provisioned_concurrency: float | None = None,
     ) -> None:
-        """:param name_prefix: unique per account and region, such as the environment id; at most 43 characters of
-            letters, digits and hyphens (the instance type adds up to 20) (required).
-        :param model_name: the SageMaker model (required).
+        """:param model_name: the SageMaker model (required).
         :param memory_mb: 1024-6144 in steps of 1024 (required).
         :param max_concurrency: 1-200 (required).
         :param provisioned_concurrency: 1 to ``max_concurrency``; a number token of ``Fn.condition_if`` with
@@ -204,7 +202,7 @@ def _check_name_prefix(prefix: str) -> None:
     if Token.is_unresolved(prefix):
         return  # a parameter: its AllowedPattern applies
     problems = Problems("RealtimeEndpoint")
-    if not re.fullmatch(rf"[a-zA-Z0-9](-*[a-zA-Z0-9]){{0,{NAME_PREFIX_LIMIT - 1}}}", prefix):
+    if len(prefix) > NAME_PREFIX_LIMIT or not re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*", prefix):
         problems.add("name_prefix", prefix, f"1-{NAME_PREFIX_LIMIT} letters, digits and inner hyphens")
     problems.raise_if_any()
 

@@ -36,7 +36,11 @@ def pull_from_other_accounts(repositories: str) -> iam.PolicyStatement:
     return iam.PolicyStatement(
         actions=list(PULL_ACTIONS),
         resources=[repositories],
-        conditions={"StringNotEquals": {"aws:ResourceAccount": Aws.ACCOUNT_ID}},
+        # Null=false: a request without the key must not pass the negated test (negations match missing keys).
+        conditions={
+            "StringNotEquals": {"aws:ResourceAccount": Aws.ACCOUNT_ID},
+            "Null": {"aws:ResourceAccount": "false"},
+        },
     )
 
 

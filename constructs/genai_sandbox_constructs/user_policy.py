@@ -55,7 +55,8 @@ class SandboxUserPolicy(Construct):
         self.policy.add_statements(iam.PolicyStatement(actions=["cloudformation:ListExports"], resources=["*"]))
         nag.acknowledge(
             self.policy,
-            "cloudformation:ListExports has no resource-level permissions; notebooks read the sandbox's exports "
-            "(bucket, key, role and repository names, no data) to find their resources.",
+            "cloudformation:ListExports has no resource-level permissions; notebooks read the sandbox's exports to "
+            "find their resources. It lists every export of the account and region (names and ARNs, no data); "
+            "the resources themselves stay governed by their own policies.",
             nag.wildcard_resource_finding(self, "*"),
         )

@@ -203,7 +203,10 @@ def test_sagemaker_model_reads_only_its_artifact_and_pulls_only_its_repository(t
     assert objects["Resource"] == "arn:aws:s3:::b/artifacts/models/sagemaker-finetuned/m/model.tar.gz"
     given, own = (s for s in statements if "ecr:BatchGetImage" in s["Action"])
     assert evaluated.value(given["Resource"]) == "arn:aws:ecr:us-east-1:123456789012:repository/my-model"
-    assert given["Condition"] == {"StringNotEquals": {"aws:ResourceAccount": "123456789012"}}  # not this account's
+    assert given["Condition"] == {  # not this account's, and never a request that lacks the key
+        "StringNotEquals": {"aws:ResourceAccount": "123456789012"},
+        "Null": {"aws:ResourceAccount": "false"},
+    }
     assert (own["Resource"], "Condition" in own) == (OWN_IMAGES, False)  # except the project's own repository
     (model,) = [r for r in evaluated.resources().values() if r["Type"] == "AWS::SageMaker::Model"]
     container = evaluated.resolve(model["Properties"]["PrimaryContainer"])

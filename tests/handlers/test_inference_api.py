@@ -303,3 +303,37 @@ def test_a_native_answer_that_is_not_json_comes_back_as_text(handler: ModuleType
     bedrock.add_response("invoke_model", {"body": StreamingBody(io.BytesIO(payload), len(payload)), "contentType": "t"})
     status, body = _call(handler, {"native": {"inputText": "x"}})
     assert (status, body["output"]) == (200, "plain words")
+
+
+@pytest.mark.parametrize(
+    "native",
+    [
+        {"amazon-bedrock-guardrailConfig": {"tagSuffix": "x"}, "prompt": "anything"},
+        {"prompt": "<amazon-bedrock-guardrails-guardContent_x>hello</amazon-bedrock-guardrails-guardContent_x> rest"},
+    ],
+)
+def test_native_bodies_cannot_narrow_the_guardrail(
+    handler: ModuleType, bedrock: Stubber, monkeypatch: pytest.MonkeyPatch, native: dict[str, Any]
+) -> None:
+    """InvokeModel's guardrail tagging would let a caller have only a harmless fragment checked."""
+    monkeypatch.setenv("GUARDRAIL_ID", "abcd1234efgh")
+    status, body = _call(handler, {"native": native})
+    assert (status, body["message"]) == (
+        400,
+        "native must not carry amazon-bedrock-guardrail settings or tags: the sandbox guardrail checks the whole "
+        "request",
+    )  # a call would have hit the stubber with nothing queued and answered 500
+
+
+def test_a_container_that_refuses_the_body_answers_400_with_its_message(
+    handler: ModuleType, sagemaker: Stubber
+) -> None:
+    sagemaker.add_client_error(
+        "invoke_endpoint",
+        service_error_code="ModelError",
+        service_message="Received client error (400) from primary",
+        http_status_code=424,
+        modeled_fields={"OriginalStatusCode": 400, "OriginalMessage": "inputs must be a string"},
+    )
+    status, body = _call(handler, {"inputs": 42})
+    assert (status, body["error"], body["message"]) == (400, "ModelError", "inputs must be a string")

@@ -49,6 +49,9 @@ STATUS_BY_ERROR = {
 }
 """Service error code -> HTTP status. 4xx keep the service's message (it tells the caller what to change); 5xx
 answer a fixed message and log the service's one."""
+GUARDRAIL_TAGGING = "amazon-bedrock-guardrail"
+"""Prefix of InvokeModel's guardrail config key and guard-content tags: with them a body could limit the guardrail
+to a harmless fragment of itself."""
 _clients: dict[str, Any] = {}
 
 
@@ -70,6 +73,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         code = error.response.get("Error", {}).get("Code", "Unknown")
         detail = error.response.get("Error", {}).get("Message", "")
         status = STATUS_BY_ERROR.get(code, 500)
+        if code == "ModelError" and 400 <= int(error.response.get("OriginalStatusCode") or 0) < 500:
+            status, detail = 400, str(error.response.get("OriginalMessage") or detail)  # the container refused it
         LOGGER.log(logging.ERROR if status >= 500 else logging.WARNING, "model call failed: %s: %s", code, detail)
         message = detail if status < 500 else "The model failed to answer."
         return respond(status, {"message": message, "error": code, "requestId": request_id}, request_id, started)
@@ -104,6 +109,11 @@ def validate_bedrock_body(body: dict[str, Any]) -> None:
     if "native" in body:
         if not isinstance(body["native"], dict) or set(body) != {"native"}:
             raise BadRequestError("native must be a JSON object and the only field (the model's own request body)")
+        if os.environ.get("GUARDRAIL_ID") and GUARDRAIL_TAGGING in json.dumps(body["native"]):
+            raise BadRequestError(
+                "native must not carry amazon-bedrock-guardrail settings or tags: the sandbox guardrail checks "
+                "the whole request"
+            )
         return
     problems = []
     prompt = body.get("prompt")
