@@ -109,7 +109,7 @@ def validate_bedrock_body(body: dict[str, Any]) -> None:
     if "native" in body:
         if not isinstance(body["native"], dict) or set(body) != {"native"}:
             raise BadRequestError("native must be a JSON object and the only field (the model's own request body)")
-        if os.environ.get("GUARDRAIL_ID") and GUARDRAIL_TAGGING in json.dumps(body["native"]):
+        if os.environ.get("GUARDRAIL_ID") and GUARDRAIL_TAGGING in json.dumps(body["native"]).lower():
             raise BadRequestError(
                 "native must not carry amazon-bedrock-guardrail settings or tags: the sandbox guardrail checks "
                 "the whole request"
