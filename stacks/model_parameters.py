@@ -51,6 +51,15 @@ class ModelParameters:
             pattern=allowed_pattern(forms),
             constraint=f"must be one of: {describe(forms)}",
         )
+        self.cost_profile = switch_parameter(
+            stack,
+            "BedrockCostProfile",
+            "ModelSource Bedrock, on-demand models: true invokes them through an application inference profile of "
+            "this environment, so Bedrock spend carries its tags; false invokes the model directly (for models "
+            "without application inference profiles, and to switch on-demand models in one update).",
+            default=True,
+            condition_id="UsesBedrockCostProfile",
+        )
         self.guardrail_id = string_parameter(
             stack,
             "GuardrailId",

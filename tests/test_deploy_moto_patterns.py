@@ -20,6 +20,7 @@ PATTERNS = ("realtime-inference", "serverless-inference")
 PACKAGE = f"arn:aws:sagemaker:us-east-1:123456789012:model-package/genai-sandbox-{PROJECT}-dev/1"
 MODEL_PARAMETERS = {
     "Bedrock": {"ModelSource": "Bedrock"},
+    "Direct": {"ModelSource": "Bedrock", "BedrockCostProfile": "false"},
     "SageMaker": {
         "ModelSource": "SageMaker",
         "ModelArtifactKey": "artifacts/models/sagemaker-finetuned/m/model.tar.gz",
@@ -27,7 +28,8 @@ MODEL_PARAMETERS = {
     },
     "Package": {"ModelSource": "SageMaker", "ModelPackageArn": PACKAGE},
 }
-"""Bedrock, a SageMaker artifact with its image, and a registered model package."""
+"""Bedrock through the environment's inference profile or directly, a SageMaker artifact with its image, and a
+registered model package."""
 SOURCES = tuple(MODEL_PARAMETERS)
 SKIPPED_BY_MOTO = {
     "AWS::S3::BucketPolicy",
@@ -108,11 +110,14 @@ def test_functions_run_in_the_sandbox_network_with_the_chosen_model(deployed: De
         assert sorted(configuration["VpcConfig"]["SubnetIds"]) == sorted(deployed.sandbox["SubnetIds"].split(","))
         assert configuration["VpcConfig"]["SecurityGroupIds"] == [deployed.sandbox["SecurityGroupId"]]
         if variables["MODEL_SOURCE"] == "Bedrock":
-            assert variables["MODEL_ID"].endswith(":application-inference-profile/moto00000000")
+            assert variables["MODEL_ID"] in (
+                "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/moto00000000",
+                "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0",  # BedrockCostProfile false
+            )
             assert variables["ENDPOINT_NAME"] == ""
         else:
             assert variables["ENDPOINT_NAME"]
-    assert sorted(sources) == ["Bedrock"] * len(PATTERNS) + ["SageMaker"] * 2 * len(PATTERNS)
+    assert sorted(sources) == ["Bedrock"] * 2 * len(PATTERNS) + ["SageMaker"] * 2 * len(PATTERNS)
 
 
 def test_sagemaker_endpoints_exist_only_for_the_sagemaker_source(deployed: Deployed) -> None:
@@ -145,3 +150,14 @@ def test_each_environment_gets_its_own_encrypted_alarm_topic(deployed: Deployed)
     for topic in topics:
         attributes = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
         assert attributes["KmsMasterKeyId"] == deployed.sandbox["KeyArn"]
+
+
+def test_bedrock_goes_through_the_environment_profile_unless_told_not_to(deployed: Deployed) -> None:
+    for pattern in PATTERNS:
+        assert deployed.outputs[pattern, "Bedrock"]["ModelInvokeTarget"].endswith(
+            ":application-inference-profile/moto00000000"
+        )
+        assert (
+            deployed.outputs[pattern, "Direct"]["ModelInvokeTarget"]
+            == "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0"
+        )

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 import pytest
-from aws_cdk import CfnParameter
+from aws_cdk import CfnCondition, CfnParameter, Fn
 from aws_cdk import aws_iam as iam
 
 from genai_sandbox_constructs import ConfigurationError
@@ -43,11 +43,14 @@ def _build(model_id: str = "", source: str = "Bedrock", *, guardrail: str = "") 
     policy = iam.ManagedPolicy(stack, "CallerPolicy", roles=[role])
     source_token = CfnParameter(stack, "Source", default=source).value_as_string
     model = model_id or CfnParameter(stack, "ModelId", default="amazon.nova-lite-v1:0").value_as_string
+    wrap = CfnCondition(
+        stack, "Wrap", expression=Fn.condition_equals(CfnParameter(stack, "CostProfile", default="true"), "true")
+    )
     models = ModelSource(
         stack,
         "Model",
         source=source_token,
-        bedrock=BedrockChoice(model_id=model, profile_name="env-1", guardrail_id=guardrail),
+        bedrock=BedrockChoice(model_id=model, profile_name="env-1", guardrail_id=guardrail, cost_profile=wrap),
         sagemaker=SageMakerChoice(
             bucket=BucketAccess(stack, bucket_arn="arn:aws:s3:::b", key_arn="arn:aws:kms:us-east-1:1:key/k"),
             bucket_name="b",
@@ -128,6 +131,39 @@ def test_each_form_gets_exactly_its_resources(
         (routed,) = routing
         assert routed["Resource"] == {"Fn::Join": ["", ["arn:", "aws", ":bedrock:*::foundation-model/*"]]}
         assert routed["Condition"] == {"StringEquals": {"bedrock:InferenceProfileArn": direct[0]}}
+
+
+FM_ARN_OF_ID = {
+    "Fn::Join": ["", ["arn:", "aws", ":bedrock:", "us-east-1", "::foundation-model/", "amazon.nova-lite-v1:0"]]
+}
+
+
+@pytest.mark.parametrize(
+    ("model_id", "target", "routed"),
+    [
+        ("amazon.nova-lite-v1:0", FM_ARN_OF_ID, False),
+        (FM_ARN, FM_ARN, False),
+        (SYSTEM_ID, SYSTEM_FROM_ID, True),
+        (SYSTEM_ARN, SYSTEM_ARN, True),
+        (PROFILE, PROFILE, True),
+        (PROVISIONED, PROVISIONED, False),
+    ],
+    ids=["foundation-model-id", "foundation-model-arn", "system-profile-id", "system-profile-arn",
+         "application-profile", "provisioned-model"],
+)  # fmt: skip
+def test_without_the_cost_profile_on_demand_models_are_invoked_directly(
+    template: dict[str, Any], model_id: str, target: Any, routed: bool
+) -> None:
+    """BedrockCostProfile false: no application inference profile; the function calls (and may call) the model's
+    own ARN, and reaches foundation models only through a system or given profile."""
+    evaluated = Evaluated(template, {"ModelId": model_id, "CostProfile": "false"})
+    assert _profile(evaluated) is None
+    (invoke,) = _invoke_statements(evaluated)
+    assert [r for r in invoke["Resource"] if r is not None] == [target]
+    routing = _routing_statements(evaluated)
+    assert bool(routing) == routed
+    if routed:
+        assert routing[0]["Condition"] == {"StringEquals": {"bedrock:InferenceProfileArn": target}}
 
 
 @pytest.mark.parametrize("form", list(BedrockForm))

@@ -38,24 +38,27 @@ class BedrockModel(Construct):
         profile_name: str,
         tags: Mapping[str, str],
         guardrail_id: str = "",
+        cost_profile: bool | CfnCondition = True,
     ) -> None:
         """:param model_id: the model in any form of ``BedrockForm``; a token or a literal (required).
         :param enabled: condition under which Bedrock is used at all (required).
         :param profile_name: name of the application inference profile; carry the environment id (required).
         :param tags: tags for the application inference profile (cost allocation) (required).
         :param guardrail_id: guardrail applied on every call; empty for none. Default: none.
+        :param cost_profile: wrap on-demand models in the application inference profile (true), or invoke them
+            directly (false); a condition decides at deploy time. Default: true.
         """
         super().__init__(scope, construct_id)
         self._model_id = model_id
-        self._build_form_conditions(model_id, enabled)
+        self._build_form_conditions(model_id, enabled, cost_profile)
         self.model_arn = self._model_arn()
         """The given model as an ARN (foundation model, inference profile, or as given)."""
         self.profile = self._build_profile(profile_name, tags)
-        """The application inference profile; exists only under ``is_on_demand``."""
+        """The application inference profile; exists only under ``wraps``."""
         self.invoke_target = Fn.condition_if(
-            self.is_on_demand.logical_id, self.profile.attr_inference_profile_arn, model_id
+            self.wraps.logical_id, self.profile.attr_inference_profile_arn, self.model_arn
         ).to_string()
-        """What callers pass as ``modelId``: the application inference profile, or the model as given."""
+        """What callers pass as ``modelId``: the application inference profile, or the model's ARN."""
         self.has_guardrail = self._condition(
             "HasGuardrail",
             Fn.condition_and(expression(enabled), Fn.condition_not(Fn.condition_equals(guardrail_id, ""))),
@@ -63,8 +66,8 @@ class BedrockModel(Construct):
         """Bedrock is used and a guardrail is given."""
         self._guardrail_arn = f"arn:{Aws.PARTITION}:bedrock:{Aws.REGION}:{Aws.ACCOUNT_ID}:guardrail/{guardrail_id}"
 
-    def _build_form_conditions(self, model_id: str, enabled: CfnCondition) -> None:
-        """Tell the forms apart in CloudFormation: ARN or id, system profile, on-demand model."""
+    def _build_form_conditions(self, model_id: str, enabled: CfnCondition, cost_profile: bool | CfnCondition) -> None:
+        """Tell the forms apart in CloudFormation: ARN or id, system profile, on demand, wrapped in our profile."""
         self.is_arn = self._condition("IsArn", Fn.condition_equals(Fn.select(0, Fn.split(":", model_id)), "arn"))
         arn_type = Fn.select(0, Fn.split("/", Fn.select(5, Fn.split(":", Fn.join("", [model_id, ":::::"])))))
         self.is_profile_id = self._condition(
@@ -78,17 +81,6 @@ class BedrockModel(Construct):
             "IsSystemProfile",
             Fn.condition_or(expression(self.is_profile_id), Fn.condition_equals(arn_type, "inference-profile")),
         )
-        self.routes_through_profile = self._condition(
-            "RoutesThroughProfile",
-            Fn.condition_and(
-                expression(enabled),
-                Fn.condition_or(
-                    Fn.condition_not(expression(self.is_arn)),
-                    *(Fn.condition_equals(arn_type, kind) for kind in (*ON_DEMAND_ARN_TYPES, APPLICATION_PROFILE)),
-                ),
-            ),
-        )
-        """Calls go through an inference profile (ours or the given one), which routes to foundation models."""
         self.is_on_demand = self._condition(
             "IsOnDemand",
             Fn.condition_and(
@@ -99,11 +91,34 @@ class BedrockModel(Construct):
                 ),
             ),
         )
+        """Bedrock is used with an on-demand model (foundation model or system profile, by id or ARN)."""
+        on_demand, wanted = expression(self.is_on_demand), _as_expression(cost_profile)
+        self.wraps = self._condition(
+            "WrapsInProfile", on_demand if wanted is None else Fn.condition_and(on_demand, wanted)
+        )
+        """The on-demand model is invoked through the environment's application inference profile."""
+        self.wraps_system_profile = self._condition(
+            "WrapsSystemProfile", Fn.condition_and(expression(self.wraps), expression(self.is_system_profile))
+        )
+        """Our profile copies a system profile, which callers must also be allowed to use."""
+        self.routes_through_profile = self._condition(
+            "RoutesThroughProfile",
+            Fn.condition_and(
+                expression(enabled),
+                Fn.condition_or(
+                    expression(self.wraps),
+                    expression(self.is_system_profile),
+                    Fn.condition_equals(arn_type, APPLICATION_PROFILE),
+                ),
+            ),
+        )
+        """Calls go through an inference profile (ours, a system one or the given one), which routes to foundation
+        models."""
 
     def grant_invoke(self, role: iam.IRole, policy: iam.ManagedPolicy) -> None:
         """Add invoke permissions to ``policy`` (held by ``role``); routing through a profile and the guardrail get
         conditional policies of their own, which exist only for the forms that need them."""
-        system_profile = Fn.condition_if(self.is_system_profile.logical_id, self.model_arn, Aws.NO_VALUE).to_string()
+        system_profile = Fn.condition_if(self.wraps_system_profile.logical_id, self.model_arn, Aws.NO_VALUE).to_string()
         policy.add_statements(
             iam.PolicyStatement(actions=list(INVOKE_ACTIONS), resources=[self.invoke_target, system_profile])
         )
@@ -168,5 +183,12 @@ class BedrockModel(Construct):
             ),
             tags=[CfnTag(key=key, value=value) for key, value in tags.items()],
         )
-        profile.cfn_options.condition = self.is_on_demand
+        profile.cfn_options.condition = self.wraps
         return profile
+
+
+def _as_expression(choice: bool | CfnCondition) -> ICfnConditionExpression | None:
+    """``None`` when always wrapping; a never-true expression when never; the condition itself otherwise."""
+    if isinstance(choice, CfnCondition):
+        return expression(choice)
+    return None if choice else Fn.condition_equals("wrap", "never")

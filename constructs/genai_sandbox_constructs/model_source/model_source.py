@@ -41,6 +41,9 @@ class BedrockChoice:
     """Guardrail applied on every call; empty for none. Default: none."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Extra tags of the application inference profile. Default: none."""
+    cost_profile: bool | CfnCondition = True
+    """Wrap on-demand models in the application inference profile (spend tagged per environment), or invoke them
+    directly; a condition decides at deploy time. Default: true."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class ModelSource(Construct):
             profile_name=bedrock.profile_name,
             tags=bedrock.tags,
             guardrail_id=bedrock.guardrail_id,
+            cost_profile=bedrock.cost_profile,
         )
         """The Bedrock branch."""
         self.sagemaker = SageMakerModel(
