@@ -182,6 +182,7 @@ def test_every_form_is_recognised_in_code_and_in_the_template(form: BedrockForm)
         "",
         "amazon.nova lite",
         f"{ACCOUNT_ARN}:custom-model/amazon.titan-text-lite-v1:0:4k/a1b2c3d4e5f6",  # not invocable by itself
+        "anthropic.claude-3-sonnet-20240229-v1:0:28k",  # a context-length variant: provisioned throughput only
     ],
 )
 def test_other_inputs_are_rejected(bad: str) -> None:

@@ -9,7 +9,9 @@ from collections.abc import Iterable
 GEOGRAPHIES = ("us", "eu", "apac", "us-gov", "global", "ca", "jp", "au")
 """Prefixes of system (cross-region) inference profile ids."""
 _GEO = f"({'|'.join(GEOGRAPHIES)})"
-_BASE_ID = r"[a-z0-9-]+\.[a-z0-9-]+(:[a-z0-9-]+){0,2}"
+_BASE_ID = r"[a-z0-9-]+\.[a-z0-9-]+(:[a-z0-9-]+)?"
+"""Provider, model and at most one version suffix, as bedrock-runtime's model id pattern has it (ids with a second
+suffix, such as context-length variants, are served only through provisioned throughput)."""
 _PROFILE_ID = rf"{_GEO}\.{_BASE_ID}"
 _ARN = r"arn:aws[a-z-]*:bedrock:[a-z0-9-]+"
 _ACCOUNT = "[0-9]{12}"

@@ -38,15 +38,15 @@ class BedrockModel(Construct):
         profile_name: str,
         tags: Mapping[str, str],
         guardrail_id: str = "",
-        cost_profile: bool | CfnCondition = True,
+        cost_profile: CfnCondition | None = None,
     ) -> None:
         """:param model_id: the model in any form of ``BedrockForm``; a token or a literal (required).
         :param enabled: condition under which Bedrock is used at all (required).
         :param profile_name: name of the application inference profile; carry the environment id (required).
         :param tags: tags for the application inference profile (cost allocation) (required).
         :param guardrail_id: guardrail applied on every call; empty for none. Default: none.
-        :param cost_profile: wrap on-demand models in the application inference profile (true), or invoke them
-            directly (false); a condition decides at deploy time. Default: true.
+        :param cost_profile: condition under which on-demand models go through the application inference profile;
+            otherwise they are invoked directly. Default: none (always through the profile).
         """
         super().__init__(scope, construct_id)
         self._model_id = model_id
@@ -66,7 +66,7 @@ class BedrockModel(Construct):
         """Bedrock is used and a guardrail is given."""
         self._guardrail_arn = f"arn:{Aws.PARTITION}:bedrock:{Aws.REGION}:{Aws.ACCOUNT_ID}:guardrail/{guardrail_id}"
 
-    def _build_form_conditions(self, model_id: str, enabled: CfnCondition, cost_profile: bool | CfnCondition) -> None:
+    def _build_form_conditions(self, model_id: str, enabled: CfnCondition, cost_profile: CfnCondition | None) -> None:
         """Tell the forms apart in CloudFormation: ARN or id, system profile, on demand, wrapped in our profile."""
         self.is_arn = self._condition("IsArn", Fn.condition_equals(Fn.select(0, Fn.split(":", model_id)), "arn"))
         arn_type = Fn.select(0, Fn.split("/", Fn.select(5, Fn.split(":", Fn.join("", [model_id, ":::::"])))))
@@ -92,9 +92,10 @@ class BedrockModel(Construct):
             ),
         )
         """Bedrock is used with an on-demand model (foundation model or system profile, by id or ARN)."""
-        on_demand, wanted = expression(self.is_on_demand), _as_expression(cost_profile)
+        on_demand = expression(self.is_on_demand)
         self.wraps = self._condition(
-            "WrapsInProfile", on_demand if wanted is None else Fn.condition_and(on_demand, wanted)
+            "WrapsInProfile",
+            on_demand if cost_profile is None else Fn.condition_and(on_demand, expression(cost_profile)),
         )
         """The on-demand model is invoked through the environment's application inference profile."""
         self.wraps_system_profile = self._condition(
@@ -185,10 +186,3 @@ class BedrockModel(Construct):
         )
         profile.cfn_options.condition = self.wraps
         return profile
-
-
-def _as_expression(choice: bool | CfnCondition) -> ICfnConditionExpression | None:
-    """``None`` when always wrapping; a never-true expression when never; the condition itself otherwise."""
-    if isinstance(choice, CfnCondition):
-        return expression(choice)
-    return None if choice else Fn.condition_equals("wrap", "never")

@@ -41,9 +41,9 @@ class BedrockChoice:
     """Guardrail applied on every call; empty for none. Default: none."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Extra tags of the application inference profile. Default: none."""
-    cost_profile: bool | CfnCondition = True
-    """Wrap on-demand models in the application inference profile (spend tagged per environment), or invoke them
-    directly; a condition decides at deploy time. Default: true."""
+    cost_profile: CfnCondition | None = None
+    """Condition under which on-demand models go through the application inference profile (spend tagged per
+    environment); otherwise they are invoked directly. Default: none (always through the profile)."""
 
 
 @dataclass(frozen=True)
