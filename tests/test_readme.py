@@ -54,3 +54,22 @@ def test_parameter_tables_list_every_parameter_and_no_other(synthesized: Synthes
     common = {"ProjectName", "Environment", "PermissionsBoundaryArn"}  # "as for genai-sandbox" in the API tables
     assert declared - documented - common == set(), "parameters missing from the README"
     assert documented - declared - set(RESERVED_PARAMETERS) == set(), "README names parameters that do not exist"
+
+
+def test_every_sandbox_export_is_documented(synthesized: Synthesized) -> None:
+    text = (REPO_ROOT / "README.md").read_text()
+    exports = [
+        output["Export"]["Name"]["Fn::Sub"]
+        for output in synthesized.templates["genai-sandbox"]["Outputs"].values()
+        if "Export" in output
+    ]
+    assert exports
+    for name in exports:
+        stem = name.split("-${", 1)[0]  # genaiSandboxBucketName, datazone-managed-policy-genai-sandbox-s3datasource
+        if stem.startswith("genaiSandboxPrefix"):
+            assert "genaiSandboxPrefix<Name>" in text
+            assert f"`{stem.removeprefix('genaiSandboxPrefix')}`" in text, stem
+        elif stem.startswith("datazone-managed-policy-genai-sandbox-"):
+            assert f"`…-{stem.rsplit('-', 1)[-1]}-…`" in text or f"-{stem.rsplit('-', 1)[-1]}-<" in text, stem
+        else:
+            assert f"`{stem}-" in text, stem
