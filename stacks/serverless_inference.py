@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aws_cdk import Aws, CfnCondition, CfnRule, CfnRuleAssertion, Fn, Token
 
-from genai_sandbox_constructs.endpoints import ServerlessEndpoint, check_serverless_model
 from genai_sandbox_constructs.model_source import SageMakerChoice
+from genai_sandbox_constructs.serverless_endpoint import ServerlessEndpoint, check_serverless_model
 
 from .api_pattern import ApiPatternStack
 from .parameters import number_parameter

@@ -1,0 +1,69 @@
+"""A SageMaker serverless endpoint for a ``SageMakerModel``, and the model settings it cannot take."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+from . import nag
+from .endpoints import EndpointBase
+from .errors import Problems
+
+
+class ServerlessEndpoint(EndpointBase):
+    """A serverless endpoint: memory and maximum concurrency, optional provisioned concurrency. No VPC, no network
+    isolation, no data capture, one variant, and no ``KmsKeyId`` (it encrypts instance volumes, which serverless
+    endpoints do not have; SageMaker's serverless feature exclusions)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        model_name: str,
+        memory_mb: float,
+        max_concurrency: float,
+        provisioned_concurrency: float | None = None,
+    ) -> None:
+        """:param model_name: the SageMaker model (required).
+        :param memory_mb: 1024-6144 in steps of 1024 (required).
+        :param max_concurrency: 1-200 (required).
+        :param provisioned_concurrency: 1 to ``max_concurrency``; a number token of ``Fn.condition_if`` with
+            ``AWS::NoValue`` makes it optional. Default: none.
+        """
+        super().__init__(scope, construct_id)
+        self.config = self._single_variant(
+            model_name,
+            {
+                "serverless_config": sagemaker.CfnEndpointConfig.ServerlessConfigProperty(
+                    memory_size_in_mb=memory_mb,
+                    max_concurrency=max_concurrency,
+                    provisioned_concurrency=provisioned_concurrency,
+                ),
+            },
+        )
+        """The endpoint configuration; CloudFormation names it, so that a change replaces it."""
+        nag.acknowledge(
+            self.config,
+            "KmsKeyId encrypts the storage volumes of endpoint instances; serverless endpoints have none and "
+            "SageMaker manages their storage encryption.",
+            "AwsSolutions-SM2",
+            "NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured",
+            "HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured",
+        )
+        self.endpoint = self._endpoint(self.config)
+        """The endpoint."""
+
+
+def check_serverless_model(*, subnet_ids: object, network_isolation: object) -> None:
+    """Raise a ``ConfigurationError`` naming every setting a serverless endpoint does not support.
+
+    :param subnet_ids: the model's subnets; must be None (no VPC).
+    :param network_isolation: the model's isolation; must be False.
+    """
+    problems = Problems("Serverless endpoint")
+    if subnet_ids is not None:
+        problems.add("subnet_ids", subnet_ids, "must be None: serverless endpoints cannot run in a VPC")
+    if network_isolation is not False:
+        problems.add("network_isolation", network_isolation, "must be False: serverless endpoints cannot be isolated")
+    problems.raise_if_any()
