@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aws_cdk import CfnOutput, Fn
-from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from genai_sandbox_constructs import InferenceApi
@@ -15,6 +14,7 @@ from genai_sandbox_constructs.monitoring import EndpointToWatch, Monitoring
 from genai_sandbox_constructs.roles import conditional_policy
 
 from . import smus
+from .api_pattern_outputs import export_api
 from .base import BlueprintStack
 from .model_parameters import ModelParameters
 from .parameters import number_parameter, switch_parameter
@@ -42,7 +42,7 @@ class ApiPatternStack(BlueprintStack):
         self.api = self._build_api(description)
         self._grant_model_access()
         self._build_monitoring()
-        self._export()
+        export_api(self)
 
     def _build_endpoint(self, model_name: str) -> EndpointBase:
         raise NotImplementedError
@@ -146,39 +146,4 @@ class ApiPatternStack(BlueprintStack):
             value=self.monitoring.topic.topic_arn,
             description="Subscribe to this topic to receive the alarms.",
             condition=monitors,
-        )
-
-    def _export(self) -> None:
-        users = iam.ManagedPolicy(
-            self,
-            "ProjectUserPolicy",
-            description=Fn.sub(
-                f"Call the {self.blueprint_name} API of SMUS project ${{{smus.PROJECT_ID}}} in domain "
-                f"${{{smus.DOMAIN_ID}}}"
-            ),
-        )
-        self.api.grant_invoke(users)
-        CfnOutput(
-            self,
-            "ProjectUserPolicyArn",
-            value=users.managed_policy_arn,
-            description="Managed policy that SMUS attaches to the project role: execute-api:Invoke on the API.",
-            export_name=smus.managed_policy_export_name(self.blueprint_name),
-        )
-        CfnOutput(
-            self, "ApiUrl", value=self.api.url, description="POST JSON here, signed with SigV4 (service execute-api)."
-        )
-        CfnOutput(
-            self,
-            "ModelInvokeTarget",
-            value=self.source.bedrock.invoke_target,
-            description="Bedrock modelId the API calls (ModelSource Bedrock only).",
-            condition=self.source.uses_bedrock,
-        )
-        CfnOutput(
-            self,
-            "EndpointName",
-            value=self.endpoint.endpoint.attr_endpoint_name,
-            description="SageMaker endpoint the API calls (ModelSource SageMaker only).",
-            condition=self.source.uses_sagemaker,
         )
