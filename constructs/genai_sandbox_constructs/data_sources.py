@@ -23,7 +23,8 @@ GLUE_READ_ACTIONS = (
 
 
 class DataSourceAccess(Construct):
-    """Two managed policies that exist only when their input is not empty; each is attached to ``roles``."""
+    """Managed policies that exist only when their input is not empty (S3 read, decryption with the keys of that
+    S3 data, Glue read); each is attached to ``roles``."""
 
     def __init__(
         self,
@@ -53,6 +54,14 @@ class DataSourceAccess(Construct):
         self.s3_policy.add_statements(
             iam.PolicyStatement(actions=list(S3_READ_ACTIONS), resources=Fn.split(",", s3_arns))
         )
+        self._allow_decrypt(s3_key_arns, roles)
+        self.glue_policy = conditional_policy(
+            self, "GlueRead", condition=self.has_glue, roles=roles, description="Read existing Glue databases"
+        )
+        """Reads the given Glue databases and their tables; exists only under ``has_glue``."""
+        self._allow_glue(glue_databases)
+
+    def _allow_decrypt(self, s3_key_arns: str, roles: list[iam.IRole]) -> None:
         self.has_s3_keys = CfnCondition(self, "HasS3DataSourceKeys", expression=_not_empty(s3_key_arns))
         """KMS keys of SSE-KMS data sources are given."""
         self.s3_key_policy = conditional_policy(
@@ -70,11 +79,6 @@ class DataSourceAccess(Construct):
                 conditions={"StringLike": {"kms:ViaService": f"s3.*.{Aws.URL_SUFFIX}"}},
             )
         )
-        self.glue_policy = conditional_policy(
-            self, "GlueRead", condition=self.has_glue, roles=roles, description="Read existing Glue databases"
-        )
-        """Reads the given Glue databases and their tables; exists only under ``has_glue``."""
-        self._allow_glue(glue_databases)
 
     def _allow_glue(self, names: str) -> None:
         catalog = f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}:catalog"

@@ -92,6 +92,12 @@ class BedrockModel(Construct):
             ),
         )
         """Bedrock is used with an on-demand model (foundation model or system profile, by id or ARN)."""
+        self._build_invocation_conditions(enabled, cost_profile, arn_type)
+
+    def _build_invocation_conditions(
+        self, enabled: CfnCondition, cost_profile: CfnCondition | None, arn_type: str
+    ) -> None:
+        """How calls travel: through our profile, and through any inference profile at all."""
         on_demand = expression(self.is_on_demand)
         self.wraps = self._condition(
             "WrapsInProfile",
