@@ -115,7 +115,11 @@ class SageMakerModel(Construct):
         model.add_metadata("WaitsFor", waits_for)
         return model
 
-    def _allow_own_images(self, policy: iam.ManagedPolicy) -> None:
+    def _allow_image_pulls(self, policy: iam.ManagedPolicy, repositories: str) -> None:
+        """Pull from ``repositories`` of other accounts, and from the project's own repository of this one."""
+        policy.add_statements(
+            pull_from_other_accounts(repositories), iam.PolicyStatement(actions=[TOKEN_ACTION], resources=["*"])
+        )
         if self._own_images is not None:
             policy.add_statements(iam.PolicyStatement(actions=list(PULL_ACTIONS), resources=[self._own_images]))
 
@@ -146,11 +150,7 @@ class SageMakerModel(Construct):
         registry = Fn.select(0, Fn.split(".", image_uri))
         region = Fn.select(3, Fn.split(".", image_uri))
         repository = Fn.select(0, Fn.split(":", Fn.select(0, Fn.split("@", Fn.select(1, Fn.split("/", image_uri))))))
-        policy.add_statements(
-            pull_from_other_accounts(f"arn:{Aws.PARTITION}:ecr:{region}:{registry}:repository/{repository}"),
-            iam.PolicyStatement(actions=[TOKEN_ACTION], resources=["*"]),
-        )
-        self._allow_own_images(policy)
+        self._allow_image_pulls(policy, f"arn:{Aws.PARTITION}:ecr:{region}:{registry}:repository/{repository}")
         nag.acknowledge(
             policy,
             "ecr:GetAuthorizationToken has no resource-level permissions; pulls are scoped to the image's repository.",
@@ -168,11 +168,7 @@ class SageMakerModel(Construct):
         )
         bucket.grant_read(layout.ARTIFACTS, policy)
         images = f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:*:repository/*"
-        policy.add_statements(
-            pull_from_other_accounts(images),
-            iam.PolicyStatement(actions=[TOKEN_ACTION], resources=["*"]),
-        )
-        self._allow_own_images(policy)
+        self._allow_image_pulls(policy, images)
         nag.acknowledge(
             policy,
             "A model package names its own images (the sandbox's or AWS-hosted ones in per-region AWS accounts); "
