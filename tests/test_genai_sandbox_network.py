@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 
 from genai_sandbox_constructs.network import EXISTING_VPC, NEW_VPC, PROJECT_NETWORK
 from tests.conftest import Synthesized
-from tests.helpers.conditions import Evaluated
+from tests.helpers.conditions import Evaluated, references
 from tests.helpers.expected import NEW_VPC_INTERFACE_ENDPOINTS
 
 EXISTING = {
@@ -193,21 +192,6 @@ SOURCES = [
 ]
 
 
-def _references(node: Any) -> set[str]:
-    if isinstance(node, list):
-        return set().union(*(_references(item) for item in node)) if node else set()
-    if not isinstance(node, dict):
-        return set()
-    found = set()
-    if "Ref" in node and isinstance(node["Ref"], str):
-        found.add(node["Ref"])
-    if "Fn::GetAtt" in node:
-        found.add(node["Fn::GetAtt"][0])
-    if "Fn::Sub" in node and isinstance(node["Fn::Sub"], str):
-        found |= {name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", node["Fn::Sub"])}
-    return found | set().union(*(_references(value) for key, value in node.items() if key != "DependsOn"))
-
-
 @pytest.mark.parametrize("network", COMBINATIONS)
 @pytest.mark.parametrize("sources", SOURCES)
 def test_what_remains_only_references_what_remains(
@@ -222,7 +206,7 @@ def test_what_remains_only_references_what_remains(
         | {"AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::NoValue", "AWS::StackName", "AWS::URLSuffix"}
     )
     for logical_id, resource in kept.items():
-        missing = _references(evaluated.resolve(resource.get("Properties", {}))) - known
+        missing = references(evaluated.resolve(resource.get("Properties", {}))) - known
         assert not missing, f"{logical_id} references {missing}"
-    missing = _references(evaluated.outputs()) - known
+    missing = references(evaluated.outputs()) - known
     assert not missing, f"outputs reference {missing}"

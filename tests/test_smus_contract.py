@@ -13,6 +13,7 @@ from blueprints.catalogue import CATALOGUE
 from blueprints.dist import user_parameters
 from stacks.smus import ENVIRONMENT_ID, PROJECT_ID, RESERVED_PARAMETERS
 from tests.conftest import BLUEPRINT_NAMES, Synthesized
+from tests.helpers.conditions import references
 
 TEMPLATE_BYTES_LIMIT = 1_000_000
 PARAMETER_LIMIT = OUTPUT_LIMIT = 200
@@ -122,22 +123,11 @@ def test_immutable_or_replaceable_resources_have_no_fixed_names(blueprint: tuple
             value = properties.get(key)
             replaced_by = NAMED_AFTER_WHAT_REPLACES_THEM.get((resource["Type"], key))
             if replaced_by is not None and value is not None:
-                assert {"Ref": replaced_by} in _leaves(value), f"{logical_id}.{key} does not change with {replaced_by}"
-                assert {"Ref": ENVIRONMENT_ID} in _leaves(value), f"{logical_id}.{key} lacks the environment id"
+                assert replaced_by in references(value), f"{logical_id}.{key} does not change with {replaced_by}"
+                assert ENVIRONMENT_ID in references(value), f"{logical_id}.{key} lacks the environment id"
                 continue
             refers = isinstance(value, dict) and ("Ref" in value or "Fn::GetAtt" in value)
             assert value is None or refers, f"{logical_id} fixes {key}"
-
-
-def _leaves(node: Any) -> list[Any]:
-    """Every ``Ref`` and literal inside an intrinsic expression."""
-    if isinstance(node, dict) and "Ref" in node:
-        return [node]
-    if isinstance(node, dict):
-        return [leaf for value in node.values() for leaf in _leaves(value)]
-    if isinstance(node, list):
-        return [leaf for item in node for leaf in _leaves(item)]
-    return [node]
 
 
 def test_manifest_describes_every_template(synthesized: Synthesized) -> None:

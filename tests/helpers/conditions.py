@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -89,3 +90,19 @@ class Evaluated:
             "Fn::Or": lambda: any(values),
         }
         return operations[function]()
+
+
+def references(node: Any) -> set[str]:
+    """Names a template value points at: ``Ref`` targets, ``Fn::GetAtt`` resources and ``Fn::Sub`` variables."""
+    if isinstance(node, list):
+        return set().union(*(references(item) for item in node)) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    found = set()
+    if "Ref" in node and isinstance(node["Ref"], str):
+        found.add(node["Ref"])
+    if "Fn::GetAtt" in node:
+        found.add(node["Fn::GetAtt"][0])
+    if "Fn::Sub" in node and isinstance(node["Fn::Sub"], str):
+        found |= {name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", node["Fn::Sub"])}
+    return found | set().union(*(references(value) for key, value in node.items() if key != "DependsOn"))
