@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aws_cdk import CfnOutput, Fn
+from aws_cdk import Aws, CfnOutput, Fn
 from aws_cdk import aws_iam as iam
 
 from . import smus
@@ -14,22 +14,23 @@ if TYPE_CHECKING:
 
 
 def export_api(stack: ApiPatternStack) -> None:
-    """The execute-api policy exported for SMUS, the API URL, and the Bedrock target or the endpoint name."""
-    users = iam.ManagedPolicy(
+    """The members' policy exported for SMUS, the API clients' policy, the API URL, and what the API calls."""
+    _export_member_policy(stack)
+    clients = iam.ManagedPolicy(
         stack,
-        "ProjectUserPolicy",
+        "ApiClientPolicy",
         description=Fn.sub(
-            f"Call the {stack.blueprint_name} API of SMUS project ${{{smus.PROJECT_ID}}} in domain "
-            f"${{{smus.DOMAIN_ID}}}"
+            f"Call the {stack.blueprint_name} API of environment ${{{smus.ENVIRONMENT_ID}}} (SMUS project "
+            f"${{{smus.PROJECT_ID}}}) from an application role"
         ),
     )
-    stack.api.grant_invoke(users)
+    stack.api.grant_invoke(clients)
     CfnOutput(
         stack,
-        "ProjectUserPolicyArn",
-        value=users.managed_policy_arn,
-        description="Managed policy that SMUS attaches to the project role: execute-api:Invoke on the API.",
-        export_name=smus.managed_policy_export_name(stack.blueprint_name),
+        "ApiClientPolicyArn",
+        value=clients.managed_policy_arn,
+        description="Attach to application roles that call the API (execute-api:Invoke). SMUS project roles cannot "
+        "call execute-api (their permissions boundary denies it): members invoke the model directly.",
     )
     CfnOutput(
         stack, "ApiUrl", value=stack.api.url, description="POST JSON here, signed with SigV4 (service execute-api)."
@@ -47,4 +48,26 @@ def export_api(stack: ApiPatternStack) -> None:
         value=stack.endpoint.endpoint.attr_endpoint_name,
         description="SageMaker endpoint the API calls (ModelSource SageMaker only).",
         condition=stack.source.uses_sagemaker,
+    )
+
+
+def _export_member_policy(stack: ApiPatternStack) -> None:
+    """Members invoke what the API invokes (the Bedrock target or the endpoint) and read this stack's outputs."""
+    members = iam.ManagedPolicy(
+        stack,
+        "ProjectUserPolicy",
+        description=Fn.sub(
+            f"Invoke the {stack.blueprint_name} model of SMUS project ${{{smus.PROJECT_ID}}} in domain "
+            f"${{{smus.DOMAIN_ID}}}"
+        ),
+        statements=[iam.PolicyStatement(actions=["cloudformation:DescribeStacks"], resources=[Aws.STACK_ID])],
+    )
+    stack.source.bedrock.grant_invoke_where(members, stack.source.uses_bedrock)
+    stack.endpoint.grant_invoke_where(members, stack.source.uses_sagemaker)
+    CfnOutput(
+        stack,
+        "ProjectUserPolicyArn",
+        value=members.managed_policy_arn,
+        description="Managed policy that SMUS attaches to the project role: invoke the model, read these outputs.",
+        export_name=smus.managed_policy_export_name(stack.blueprint_name),
     )

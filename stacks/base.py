@@ -9,7 +9,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .environment_settings import ENVIRONMENTS, EnvironmentSettings
-from .smus import declare_reserved_parameters
+from .smus import PROJECT_TAGS, declare_reserved_parameters
 
 BOUNDARY_PATTERN = r"^(arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\w+=,.@/-]{1,512})?$"
 
@@ -54,6 +54,8 @@ class BlueprintStack(Stack):
         for key, value in (("Project", self.project_name), ("Environment", self.stage)):
             Tags.of(self).add(key, value)
         Tags.of(self).add("Blueprint", blueprint_name)
+        for key, parameter in PROJECT_TAGS.items():
+            Tags.of(self).add(key, Fn.ref(parameter))
 
     def _apply_permissions_boundary(self) -> None:
         """Every role in this stack gets ``PermissionsBoundaryArn`` when it is not empty."""

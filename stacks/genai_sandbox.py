@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from aws_cdk import Fn
+from aws_cdk import Aws, CfnCondition, Fn
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from genai_sandbox_constructs import (
@@ -11,18 +12,23 @@ from genai_sandbox_constructs import (
     LifecycleDays,
     ModelRegistry,
     SandboxBucket,
+    SandboxDiscovery,
     SandboxKey,
     SandboxNetwork,
     SandboxUserPolicy,
     TrainingRole,
 )
+from genai_sandbox_constructs.members import project_members, smus_project_role_pattern
 
 from . import smus
 from .base import BlueprintStack
-from .genai_sandbox_outputs import export_sandbox
+from .genai_sandbox_outputs import discovery_values, export_sandbox
 from .sandbox_parameters import SandboxParameters
 
 PROJECT_SCOPED = f"${{{smus.PROJECT_ID}}}-${{{smus.SCOPE_NAME}}}"
+TRAINING_ROLE_NAME = f"datazone-sandbox-training-${{{smus.ENVIRONMENT_ID}}}"
+"""SMUS members may pass only roles named ``datazone*`` (their boundary); 26 + 36 characters, within IAM's 64."""
+DISCOVERY_NAME = f"/genai-sandbox/${{{smus.PROJECT_ID}}}/${{{smus.SCOPE_NAME}}}"
 
 
 class GenAiSandboxStack(BlueprintStack):
@@ -49,6 +55,7 @@ class GenAiSandboxStack(BlueprintStack):
         self._build_network()
         self._build_model_building()
         self._build_user_access()
+        self._build_discovery()
         export_sandbox(self)
 
     def _build_data_layer(self) -> None:
@@ -89,6 +96,7 @@ class GenAiSandboxStack(BlueprintStack):
             registry=self.registry,
             images=self.images,
             network=self.network,
+            role_name=Fn.sub(TRAINING_ROLE_NAME),
         )
         self.data_sources = DataSourceAccess(
             self,
@@ -110,9 +118,40 @@ class GenAiSandboxStack(BlueprintStack):
                 f"Gen AI sandbox access for members of SMUS project ${{{smus.PROJECT_ID}}} "
                 f"in domain ${{{smus.DOMAIN_ID}}}"
             ),
+            members=self._project_members(),
         )
         self.training.grant_pass_to_sagemaker(self.user_policy.policy)
-        self.images.grant_pull_push(self.user_policy.policy)
+        self.images.grant_pull(self.user_policy.policy)
+        self.image_pusher_policy = iam.ManagedPolicy(
+            self,
+            "ImagePusherPolicy",
+            description=Fn.sub(f"Push images to the Gen AI sandbox repository of SMUS project ${{{smus.PROJECT_ID}}}"),
+        )
+        """For CI or admins: SMUS's boundary denies ECR pushes to project members."""
+        self.images.grant_pull_push(self.image_pusher_policy)
+
+    def _project_members(self) -> iam.IPrincipal:
+        """The SMUS project roles of this project, and the execution role of an IAM-based domain when given."""
+        execution_role = smus.declare_execution_role_parameter(self)
+        has_execution_role = CfnCondition(
+            self, "HasExecutionRole", expression=Fn.condition_not(Fn.condition_equals(execution_role, ""))
+        )
+        return project_members(
+            [
+                smus_project_role_pattern(Fn.ref(smus.PROJECT_ID)),
+                Fn.condition_if(has_execution_role.logical_id, execution_role, Aws.NO_VALUE).to_string(),
+            ]
+        )
+
+    def _build_discovery(self) -> None:
+        self.discovery = SandboxDiscovery(
+            self,
+            "Discovery",
+            name=Fn.sub(DISCOVERY_NAME),
+            values=discovery_values(self),
+            description="Gen AI sandbox resources of this project (JSON): read with ssm:GetParameter.",
+        )
+        self.discovery.grant_read(self.user_policy.policy)
 
     def _lifecycle(self) -> LifecycleDays:
         days = self.settings.number

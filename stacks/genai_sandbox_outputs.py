@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from aws_cdk import CfnOutput, Fn
+
 from genai_sandbox_constructs import layout
 
 from . import smus
@@ -15,10 +17,35 @@ if TYPE_CHECKING:
 def export_sandbox(stack: GenAiSandboxStack) -> None:
     """Every export of the blueprint: resources, layout prefixes, network, model building, managed policies."""
     _export_resources(stack)
+    CfnOutput(
+        stack,
+        "DiscoveryParameterName",
+        value=stack.discovery.parameter_name,
+        description="SSM parameter with the sandbox's resources as JSON (ssm:GetParameter; members cannot list exports).",
+    )
     for prefix in layout.PREFIXES:
         smus.export(stack, f"Prefix{prefix.name}", prefix.key, f"Key prefix for {prefix.purpose}.")
     _export_network(stack)
     _export_policies(stack)
+
+
+def discovery_values(stack: GenAiSandboxStack) -> dict[str, object]:
+    """What notebooks read from the discovery parameter: the exported resources, network and prefixes."""
+    network = stack.network
+    return {
+        "BucketName": stack.bucket.bucket.bucket_name,
+        "BucketArn": stack.bucket.bucket.bucket_arn,
+        "KeyArn": stack.key.key.key_arn,
+        "ModelPackageGroupName": stack.registry.group_name,
+        "TrainingRoleArn": stack.training.role.role_arn,
+        "ImageRepositoryUri": stack.images.repository.repository_uri,
+        "ImageRepositoryArn": stack.images.repository.repository_arn,
+        "NetworkMode": stack.inputs.network_mode,
+        "SubnetIds": network.subnet_ids_joined,
+        "SecurityGroupId": network.security_group_id,
+        "VpcId": Fn.condition_if(network.knows_vpc.logical_id, network.vpc_id, "").to_string(),
+        "Prefixes": {prefix.name: prefix.key for prefix in layout.PREFIXES},
+    }
 
 
 def _export_resources(stack: GenAiSandboxStack) -> None:
@@ -30,6 +57,12 @@ def _export_resources(stack: GenAiSandboxStack) -> None:
     repository = stack.images.repository
     smus.export(stack, "ImageRepositoryUri", repository.repository_uri, "URI of the sandbox ECR repository.")
     smus.export(stack, "ImageRepositoryArn", repository.repository_arn, "ARN of the sandbox ECR repository.")
+    smus.export(
+        stack,
+        "ImagePusherPolicyArn",
+        stack.image_pusher_policy.managed_policy_arn,
+        "Managed policy for CI or admins that push images (SMUS members cannot push).",
+    )
 
 
 def _export_network(stack: GenAiSandboxStack) -> None:

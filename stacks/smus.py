@@ -8,8 +8,17 @@ DOMAIN_ID = "datazoneEnvironmentDomainId"
 PROJECT_ID = "datazoneEnvironmentProjectId"
 ENVIRONMENT_ID = "datazoneEnvironmentEnvironmentId"
 SCOPE_NAME = "datazoneScopeName"
-RESERVED_PARAMETERS = (DOMAIN_ID, PROJECT_ID, ENVIRONMENT_ID, SCOPE_NAME)
+EXECUTION_ROLE_ARN = "datazoneEnvironmentProjectExecutionRoleArn"
+"""IAM-based SMUS domains: the project execution role the admin supplies (empty in Identity Center domains)."""
+RESERVED_PARAMETERS = (DOMAIN_ID, PROJECT_ID, ENVIRONMENT_ID, SCOPE_NAME, EXECUTION_ROLE_ARN)
 """Parameters SMUS fills in itself; every other parameter is a user parameter."""
+PROJECT_TAGS = {
+    "AmazonDataZoneProject": PROJECT_ID,
+    "AmazonDataZoneDomain": DOMAIN_ID,
+    "AmazonDataZoneEnvironment": ENVIRONMENT_ID,
+}
+"""Tag key -> reserved parameter. SMUS tags its own resources so; its policies and boundary grant and isolate
+projects by ``aws:ResourceTag/AmazonDataZoneProject``."""
 
 EXPORT_PREFIX = "genaiSandbox"
 """Our exports' own prefix: the Tooling environment already exports ``privateSubnets-…`` and the like."""
@@ -34,6 +43,17 @@ def declare_reserved_parameters(stack: Stack) -> None:
     refer to them by name (``Fn::Sub``)."""
     for name, spec in RESERVED_SPECS.items():
         _reserved(stack, name, *spec)
+
+
+def declare_execution_role_parameter(stack: Stack) -> str:
+    """Declare ``datazoneEnvironmentProjectExecutionRoleArn``, which SMUS fills in IAM-based domains (default empty)."""
+    return _reserved(
+        stack,
+        EXECUTION_ROLE_ARN,
+        "the project execution role of an IAM-based domain, or empty",
+        r"^(arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512})?$",
+        "",
+    )
 
 
 def _reserved(stack: Stack, name: str, what: str, pattern: str, default: str | None) -> str:

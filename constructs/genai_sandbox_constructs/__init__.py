@@ -3,6 +3,7 @@
 from . import layout, nag
 from .bucket import SandboxBucket
 from .data_sources import DataSourceAccess
+from .discovery import SandboxDiscovery
 from .errors import ConfigurationError, Problems
 from .grants import PolicyTarget
 from .image_repository import ImageRepository
@@ -26,6 +27,7 @@ __all__ = [
     "PolicyTarget",
     "Problems",
     "SandboxBucket",
+    "SandboxDiscovery",
     "SandboxKey",
     "SandboxNetwork",
     "SandboxUserPolicy",

@@ -12,7 +12,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from . import nag
-from .bucket_access import BucketAccess, check_prefix
+from .bucket_access import Access, BucketAccess, check_prefix, object_statements
 from .grants import PolicyTarget
 from .lifecycle import LifecycleDays
 
@@ -59,6 +59,15 @@ class SandboxBucket(Construct):
         """Let ``target`` list, read, write and delete (add delete markers to) objects under ``prefix``."""
         self.access.grant_read_write(prefix, target)
 
+    def grant_to_principal(self, prefix: str, principal: iam.IPrincipal, access: Access) -> None:
+        """Give ``principal`` (a conditioned wildcard such as ``project_members``) ``access`` under ``prefix`` in the
+        bucket policy: the same S3 actions as the identity grants, without the key (``SandboxKey.grant_use_to_principal``
+        covers it in the key policy)."""
+        check_prefix(prefix)
+        for statement in object_statements(self.bucket.bucket_arn, prefix, access):
+            statement.add_principals(principal)
+            self.bucket.add_to_resource_policy(statement)
+
     def object_created_pattern(self, prefix: str) -> events.EventPattern:
         """EventBridge pattern matching ``Object Created`` events of this bucket under layout ``prefix``."""
         check_prefix(prefix)
@@ -99,6 +108,11 @@ class SandboxBucket(Construct):
             server_access_logs_prefix=ACCESS_LOG_PREFIX,
             lifecycle_rules=days.sandbox_rules(),
         )
+        # Deny only when the header is sent and wrong. IAM User Guide, condition operators, "...IfExists": "If the
+        # policy key is present in the context of the request, process the key as specified in the policy. If the key
+        # is not present, evaluate the condition element as true." A StringNotEqualsIfExists deny would therefore
+        # refuse every upload that relies on default encryption. Null=false requires the header to be present;
+        # StringNotEquals then compares it. Proven by tests/test_member_access.py.
         for sid, header, expected in (
             ("DenyUploadsWithAnotherEncryption", "s3:x-amz-server-side-encryption", "aws:kms"),
             ("DenyUploadsWithAnotherKey", "s3:x-amz-server-side-encryption-aws-kms-key-id", self._key.key_arn),
@@ -110,7 +124,7 @@ class SandboxBucket(Construct):
                     principals=[iam.AnyPrincipal()],
                     actions=["s3:PutObject"],
                     resources=[bucket.arn_for_objects("*")],
-                    conditions={"StringNotEqualsIfExists": {header: expected}},
+                    conditions={"Null": {header: "false"}, "StringNotEquals": {header: expected}},
                 )
             )
         cfn_bucket = cast(s3.CfnBucket, bucket.node.default_child)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Token
+from enum import Enum
+from typing import NamedTuple, cast
+
+from aws_cdk import Token
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 from . import layout, nag
 from .errors import Problems
-from .grants import PolicyTarget, attach, owner
+from .grants import PolicyTarget, attach, owner, via_service
 
 READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging")
 WRITE_ACTIONS = ("s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload")
@@ -16,6 +19,33 @@ DELETE_ACTIONS = ("s3:DeleteObject",)
 """Deleting adds a delete marker in a versioned bucket; nobody is granted ``s3:DeleteObjectVersion``."""
 ENCRYPT_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 """SSE-KMS writes need a data key, and multipart uploads decrypt it again to complete."""
+
+
+class Grants(NamedTuple):
+    """The actions behind one access level."""
+
+    object_actions: tuple[str, ...]
+    """S3 actions on the objects under the prefix."""
+    key_actions: tuple[str, ...]
+    """KMS actions on the bucket's key, through S3."""
+    lists: bool
+    """Whether listing the prefix is granted."""
+
+
+class Access(Enum):
+    """What a grant on a prefix allows."""
+
+    READ = Grants(READ_ACTIONS, ("kms:Decrypt",), lists=True)
+    """List and read."""
+    WRITE = Grants(WRITE_ACTIONS, ENCRYPT_ACTIONS, lists=False)
+    """Put, without reading."""
+    READ_WRITE = Grants(READ_ACTIONS + WRITE_ACTIONS + DELETE_ACTIONS, ENCRYPT_ACTIONS, lists=True)
+    """List, read, write and delete (add delete markers)."""
+
+    @property
+    def grants(self) -> Grants:
+        """The actions of this level."""
+        return cast(Grants, self.value)
 
 
 class BucketAccess:
@@ -37,15 +67,15 @@ class BucketAccess:
 
     def grant_read(self, prefix: str, target: PolicyTarget) -> None:
         """Let ``target`` list and read objects under ``prefix``."""
-        self._grant(prefix, target, READ_ACTIONS, ("kms:Decrypt",), list_objects=True)
+        self.grant(prefix, target, Access.READ)
 
     def grant_write(self, prefix: str, target: PolicyTarget) -> None:
         """Let ``target`` put objects under ``prefix``, without reading them."""
-        self._grant(prefix, target, WRITE_ACTIONS, ENCRYPT_ACTIONS, list_objects=False)
+        self.grant(prefix, target, Access.WRITE)
 
     def grant_read_write(self, prefix: str, target: PolicyTarget) -> None:
         """Let ``target`` list, read, write and delete (add delete markers to) objects under ``prefix``."""
-        self._grant(prefix, target, READ_ACTIONS + WRITE_ACTIONS + DELETE_ACTIONS, ENCRYPT_ACTIONS, list_objects=True)
+        self.grant(prefix, target, Access.READ_WRITE)
 
     def grant_read_object(self, key: str, target: PolicyTarget) -> None:
         """Let ``target`` read exactly the object ``key`` (a token such as a parameter is fine)."""
@@ -55,41 +85,21 @@ class BucketAccess:
             self._key_statement(("kms:Decrypt",)),
         )
 
-    def _grant(
-        self,
-        prefix: str,
-        target: PolicyTarget,
-        object_actions: tuple[str, ...],
-        key_actions: tuple[str, ...],
-        *,
-        list_objects: bool,
-    ) -> None:
+    def grant(self, prefix: str, target: PolicyTarget, access: Access) -> None:
+        """Let ``target`` have ``access`` to the objects under ``prefix``, using the key through S3 only."""
         check_prefix(prefix)
-        objects = f"{self.bucket_arn}/{prefix}*"
-        statements = [
-            iam.PolicyStatement(actions=list(object_actions), resources=[objects]),
-            self._key_statement(key_actions),
-        ]
-        if list_objects:
-            statements.append(
-                iam.PolicyStatement(
-                    actions=["s3:ListBucket"],
-                    resources=[self.bucket_arn],
-                    conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
-                )
-            )
-        attach(target, *statements)
+        attach(target, *object_statements(self.bucket_arn, prefix, access), self._key_statement(access.grants.key_actions))
         nag.acknowledge(
             owner(target),
             f"Object access is scoped to the sandbox layout prefix '{prefix}'; object keys below it are not known.",
-            nag.wildcard_resource_finding(self._scope, objects),
+            nag.wildcard_resource_finding(self._scope, f"{self.bucket_arn}/{prefix}*"),
         )
 
     def _key_statement(self, actions: tuple[str, ...]) -> iam.PolicyStatement:
         return iam.PolicyStatement(
             actions=list(actions),
             resources=[self.key_arn],
-            conditions={"StringEquals": {"kms:ViaService": f"s3.{Aws.REGION}.amazonaws.com"}},
+            conditions={"StringEquals": {"kms:ViaService": via_service("s3")}},
         )
 
 
@@ -102,3 +112,18 @@ def check_prefix(prefix: str) -> None:
         problems = Problems("SandboxBucket grant")
         problems.add("prefix", prefix, problem)
         problems.raise_if_any()
+
+
+def object_statements(bucket_arn: str, prefix: str, access: Access) -> list[iam.PolicyStatement]:
+    """The S3 statements of a prefix grant: the object actions of ``access`` under ``prefix`` and, when it lists,
+    listing the bucket limited to that prefix (``s3:prefix``). Shared by identity and bucket policies."""
+    statements = [iam.PolicyStatement(actions=list(access.grants.object_actions), resources=[f"{bucket_arn}/{prefix}*"])]
+    if access.grants.lists:
+        statements.append(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+            )
+        )
+    return statements

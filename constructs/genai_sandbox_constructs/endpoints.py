@@ -14,6 +14,7 @@ from constructs import Construct
 from . import layout
 from .conditions import any_equal
 from .errors import Problems
+from .grants import add_conditional_statement
 
 VARIANT = "AllTraffic"
 NVME_FAMILIES = (
@@ -38,6 +39,14 @@ class EndpointBase(Construct):
     def grant_invoke(self, policy: iam.ManagedPolicy) -> None:
         """Let the holders of ``policy`` invoke this endpoint (and nothing else in SageMaker)."""
         policy.add_statements(iam.PolicyStatement(actions=["sagemaker:InvokeEndpoint"], resources=[self.endpoint.ref]))
+
+    def grant_invoke_where(self, policy: iam.ManagedPolicy, exists: CfnCondition) -> None:
+        """Add invoking this endpoint to ``policy``, under ``exists`` (the endpoint's own condition)."""
+        add_conditional_statement(
+            policy,
+            exists,
+            iam.PolicyStatement(actions=["sagemaker:InvokeEndpoint"], resources=[self.endpoint.ref]),
+        )
 
     def _single_variant(self, model_name: str, variant: dict[str, Any], **config: Any) -> sagemaker.CfnEndpointConfig:
         """An unnamed endpoint configuration (a change replaces it) with one ``AllTraffic`` variant."""

@@ -7,17 +7,22 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from .grants import PolicyTarget, attach
+from .grants import PolicyTarget, attach, via_service
 
 SERVICES_USING_KEY_DIRECTLY = (
-    "events.amazonaws.com",
     "sns.amazonaws.com",
     "sqs.amazonaws.com",
     "s3.amazonaws.com",
     "cloudwatch.amazonaws.com",
 )
 """Service principals that encrypt or decrypt with the key on their own behalf (publishing to encrypted topics
-and queues, alarm actions); callers inside the account get key use through their own IAM policies."""
+and queues, alarm actions), bound to this account with ``aws:SourceAccount``; callers inside the account get key use
+through their own IAM policies."""
+EVENTBRIDGE = "events.amazonaws.com"
+"""Delivers rule targets to encrypted topics and queues. SNS Developer Guide, "Enable compatibility between event
+sources from AWS services and encrypted topics": "Adding the aws:SourceAccount, aws:SourceArn, and aws:SourceOrgID to
+a AWS KMS policy is not supported for EventBridge-to-encrypted topics", so its statement carries no source condition;
+it can only reach topics and queues encrypted with this key, which live in this account."""
 
 KEY_USE_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
 """What a principal needs to read and write data encrypted with the key. No wildcards, no re-encryption."""
@@ -54,13 +59,12 @@ class SandboxKey(Construct):
     def grant_use(self, target: PolicyTarget) -> None:
         """Let ``target`` encrypt and decrypt through the services in ``SERVICES_FOR_PRINCIPALS`` only, and let
         AWS services it calls create grants on the key (SageMaker volumes)."""
-        through = [f"{service}.{Aws.REGION}.amazonaws.com" for service in SERVICES_FOR_PRINCIPALS]
         attach(
             target,
             iam.PolicyStatement(
                 actions=list(KEY_USE_ACTIONS),
                 resources=[self.key.key_arn],
-                conditions={"StringEquals": {"kms:ViaService": through}},
+                conditions={"StringEquals": {"kms:ViaService": [via_service(s) for s in SERVICES_FOR_PRINCIPALS]}},
             ),
             iam.PolicyStatement(actions=["kms:DescribeKey"], resources=[self.key.key_arn]),
             iam.PolicyStatement(
@@ -70,11 +74,36 @@ class SandboxKey(Construct):
             ),
         )
 
+    def grant_use_to_principal(self, principal: iam.IPrincipal) -> None:
+        """Let ``principal`` (a conditioned wildcard such as ``project_members``) encrypt and decrypt through the
+        services in ``SERVICES_FOR_PRINCIPALS``, in the key policy: a grant that a caller's permissions boundary does
+        not cap (KMS Developer Guide, key policies: "Key policies are the primary way to control access to KMS
+        keys"; an identity policy alone is not enough without the key policy's delegation to IAM)."""
+        through = [via_service(service) for service in SERVICES_FOR_PRINCIPALS]
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowProjectMembersThroughServices",
+                principals=[principal],
+                actions=[*KEY_USE_ACTIONS, "kms:DescribeKey"],
+                resources=["*"],
+                conditions={"StringEquals": {"kms:ViaService": through}},
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowProjectMembersGrantsForAwsResources",
+                principals=[principal],
+                actions=["kms:CreateGrant"],
+                resources=["*"],
+                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            )
+        )
+
     def _allow_cloudwatch_logs(self) -> None:
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchLogsInThisRegion",
-                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.{Aws.URL_SUFFIX}")],
                 actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
                 resources=["*"],
                 conditions={
@@ -95,5 +124,13 @@ class SandboxKey(Construct):
                 actions=["kms:Decrypt", "kms:GenerateDataKey"],
                 resources=["*"],
                 conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowEventBridgeTargets",
+                principals=[iam.ServicePrincipal(EVENTBRIDGE)],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],
             )
         )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import CfnCondition, Fn
+from aws_cdk import Aws, CfnCondition, Fn
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
@@ -60,6 +61,7 @@ class Monitoring(Construct):
             self, "AlarmTopic", master_key=kms.Key.from_key_arn(self, "Key", key_arn), enforce_ssl=True
         )
         """Alarm notifications; subscribe to it (email, chat) to be told."""
+        self._allow_alarms_to_publish()
         self._action = self.topic.topic_arn
         api = [{"name": "ApiName", "value": api_name}, {"name": "Stage", "value": stage_name}]
         function = [{"name": "FunctionName", "value": function_name}]
@@ -81,6 +83,25 @@ class Monitoring(Construct):
         make_conditional(self, enabled)
         if endpoint is not None:
             self._watch_endpoint(endpoint, enabled)
+
+    def _allow_alarms_to_publish(self) -> None:
+        """A topic policy replaces SNS's default policy, so CloudWatch needs its own statement, narrowed to alarms of
+        this account and region (``aws:SourceAccount``, ``aws:SourceArn``: the confused-deputy guard AWS recommends
+        for service principals). The key policy lets CloudWatch use the topic's key (``SandboxKey``)."""
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsOfThisAccount",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*"
+                    },
+                },
+            )
+        )
 
     def _watch_endpoint(self, endpoint: EndpointToWatch, enabled: CfnCondition) -> None:
         both = CfnCondition(

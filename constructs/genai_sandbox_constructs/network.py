@@ -185,11 +185,14 @@ DESCRIBE_ACTIONS = (
     "ec2:DescribeVpcs",
 )
 INTERFACE_ACTIONS = (
+    "ec2:AssignPrivateIpAddresses",
     "ec2:CreateNetworkInterface",
     "ec2:CreateNetworkInterfacePermission",
     "ec2:DeleteNetworkInterface",
     "ec2:DeleteNetworkInterfacePermission",
+    "ec2:UnassignPrivateIpAddresses",
 )
+"""With ``DESCRIBE_ACTIONS``, a superset of the EC2 actions of ``AWSLambdaVPCAccessExecutionRole``."""
 INTERFACE_RESOURCES = ("network-interface", "security-group")
 """In this account; subnets may also be shared with the account through AWS RAM (see ``SUBNETS_ANY_ACCOUNT``)."""
 SUBNETS_ANY_ACCOUNT = "subnet"

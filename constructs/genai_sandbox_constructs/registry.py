@@ -17,6 +17,9 @@ GROUP_NAME_PATTERN = re.compile(r"(?=.{1,63}$)[a-zA-Z0-9](-*[a-zA-Z0-9])*")
 """SageMaker's ModelPackageGroupName: 1-63 characters, alphanumerics separated by hyphens."""
 
 REGISTER_ACTIONS = ("sagemaker:AddTags", "sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage")
+"""On the group's versions; ``CreateModelPackage`` (and tagging the new version) is also authorized on the group
+itself (Service Authorization Reference: CreateModelPackage takes model-package and model-package-group)."""
+GROUP_ACTIONS = ("sagemaker:DescribeModelPackageGroup", "sagemaker:CreateModelPackage")
 APPROVE_ACTIONS = ("sagemaker:UpdateModelPackage",)
 """Changing a version's approval status: kept apart so that whoever registers need not approve."""
 LIST_ACTIONS = ("sagemaker:ListModelPackages",)
@@ -50,7 +53,7 @@ class ModelRegistry(Construct):
         """Let ``target`` describe the group and create, describe, tag and list its versions (not approve them)."""
         attach(
             target,
-            iam.PolicyStatement(actions=["sagemaker:DescribeModelPackageGroup"], resources=[self.group_arn]),
+            iam.PolicyStatement(actions=list(GROUP_ACTIONS), resources=[self.group_arn]),
             iam.PolicyStatement(actions=list(REGISTER_ACTIONS), resources=[self._packages_arn]),
             iam.PolicyStatement(actions=list(LIST_ACTIONS), resources=["*"]),
         )

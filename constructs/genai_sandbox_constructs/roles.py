@@ -11,10 +11,11 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 
-def sagemaker_role(scope: Construct, construct_id: str, description: str) -> iam.Role:
-    """A role only SageMaker of this account may assume (``aws:SourceAccount``); CloudFormation names it.
+def sagemaker_role(scope: Construct, construct_id: str, description: str, role_name: str | None = None) -> iam.Role:
+    """A role only SageMaker of this account may assume (``aws:SourceAccount``).
 
     :param scope: parent construct. :param construct_id: id of the role. :param description: what the role is for.
+    :param role_name: physical name. Default: CloudFormation names it.
     """
     return iam.Role(
         scope,
@@ -23,6 +24,7 @@ def sagemaker_role(scope: Construct, construct_id: str, description: str) -> iam
             "sagemaker.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
         ),
         description=description,
+        role_name=role_name,
     )
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws
+import re
+
+from aws_cdk import Aws, Token
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from . import layout, nag
 from .bucket import SandboxBucket
+from .errors import Problems
 from .grants import PolicyTarget, attach, owner
 from .image_repository import ImageRepository, pull_from_other_accounts
 from .key import SandboxKey
@@ -37,16 +40,23 @@ class TrainingRole(Construct):
         registry: ModelRegistry,
         images: ImageRepository,
         network: SandboxNetwork,
+        role_name: str | None = None,
     ) -> None:
         """:param bucket: the sandbox bucket (required).
         :param key: the sandbox key (required).
         :param registry: the model registry the jobs register into (required).
         :param images: the sandbox image repository (required).
         :param network: the network the jobs run in (required).
+        :param role_name: name of the role. Members of SMUS projects may pass only roles named ``datazone*``
+            (their permissions boundary), so name it so, with an id that makes it unique. Default: CloudFormation
+            names it.
         """
         super().__init__(scope, construct_id)
-        self.role = sagemaker_role(self, "Role", "SageMaker training and processing jobs of a Gen AI sandbox")
-        """The role; CloudFormation names it."""
+        _check_role_name(role_name)
+        self.role = sagemaker_role(
+            self, "Role", "SageMaker training and processing jobs of a Gen AI sandbox", role_name=role_name
+        )
+        """The role."""
         self.policy = iam.ManagedPolicy(
             self, "Permissions", roles=[self.role], description="Gen AI sandbox training and processing jobs"
         )
@@ -104,3 +114,15 @@ class TrainingRole(Construct):
             "/aws/sagemaker/ namespaces.",
             nag.wildcard_resource_finding(self, "*"),
         )
+
+
+ROLE_NAME_LIMIT = 64
+
+
+def _check_role_name(role_name: str | None) -> None:
+    if role_name is None or Token.is_unresolved(role_name):
+        return  # tokens: the stack keeps the name within the limit
+    problems = Problems("TrainingRole")
+    if len(role_name) > ROLE_NAME_LIMIT or not re.fullmatch(r"[\w+=,.@-]+", role_name):
+        problems.add("role_name", role_name, f"1-{ROLE_NAME_LIMIT} of letters, digits and +=,.@_-")
+    problems.raise_if_any()

@@ -1,29 +1,39 @@
-"""The managed policy that gives a sandbox's human users (data scientists) their access."""
+"""What a sandbox's human users (data scientists) may do, granted twice: in an identity policy for roles without a
+permissions boundary, and in the bucket and key policies for SMUS project roles, whose boundary caps identity grants."""
 
 from __future__ import annotations
 
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from . import layout, nag
+from . import layout
 from .bucket import SandboxBucket
+from .bucket_access import Access
 from .key import SandboxKey
 from .registry import ModelRegistry
 
-READ_WRITE_AREAS = (layout.DATA, layout.ARTIFACTS, layout.CONFIGS)
-"""Areas users work in freely."""
-WRITE_ONLY = (layout.ASYNC_INPUT, layout.BATCH_INPUT)
-"""Inference inputs users submit; the patterns read them."""
-READ_ONLY = (layout.ASYNC_OUTPUT, layout.BATCH_OUTPUT, layout.REALTIME_CAPTURE)
-"""Inference results and captures users analyse; the patterns write them."""
+MEMBER_LAYOUT: tuple[tuple[str, Access], ...] = (
+    (layout.DATA, Access.READ_WRITE),
+    (layout.ARTIFACTS, Access.READ_WRITE),
+    (layout.CONFIGS, Access.READ_WRITE),
+    (layout.ASYNC_INPUT.key, Access.WRITE),
+    (layout.BATCH_INPUT.key, Access.WRITE),
+    (layout.ASYNC_OUTPUT.key, Access.READ),
+    (layout.BATCH_OUTPUT.key, Access.READ),
+    (layout.REALTIME_CAPTURE.key, Access.READ),
+)
+"""Users work freely in data/, artifacts/ and configs/, submit inference inputs that the patterns read, and read the
+results and captures that the patterns write."""
 
 
 class SandboxUserPolicy(Construct):
-    """A customer-managed policy for the people who use a sandbox.
+    """A customer-managed policy for the people who use a sandbox, and the same bucket and key access for
+    ``members`` in the bucket and key policies.
 
-    Read/write on ``data/``, ``artifacts/`` and ``configs/``; write on the inference inputs; read on inference
-    outputs and captures; use of the sandbox key; registering models in the registry. Attach it to the
-    project's user role (SMUS does so when its ARN is exported under a ``datazone-managed-policy-`` name).
+    The policy holds ``MEMBER_LAYOUT`` on the bucket, use of the sandbox key, and registering models in the registry.
+    Attach it to a user role without a permissions boundary (SMUS attaches it to the project role when its ARN is
+    exported under a ``datazone-managed-policy-`` name; under SMUS's boundary only the resource-policy grants and
+    the registry work).
     """
 
     def __init__(
@@ -35,28 +45,23 @@ class SandboxUserPolicy(Construct):
         key: SandboxKey,
         registry: ModelRegistry,
         description: str,
+        members: iam.IPrincipal | None = None,
     ) -> None:
         """:param bucket: the sandbox bucket (required).
         :param key: the sandbox key (required).
         :param registry: the sandbox model registry (required).
         :param description: policy description, up to 1000 characters (required).
+        :param members: who gets ``MEMBER_LAYOUT`` and key use in the bucket and key policies, such as
+            ``project_members(...)``. Default: nobody (identity policy only).
         """
         super().__init__(scope, construct_id)
         self.policy = iam.ManagedPolicy(self, "Policy", description=description)
         """The managed policy; CloudFormation names it (no fixed name)."""
-        for area in READ_WRITE_AREAS:
-            bucket.grant_read_write(area, self.policy)
-        for prefix in WRITE_ONLY:
-            bucket.grant_write(prefix.key, self.policy)
-        for prefix in READ_ONLY:
-            bucket.grant_read(prefix.key, self.policy)
+        for prefix, access in MEMBER_LAYOUT:
+            bucket.access.grant(prefix, self.policy, access)
+            if members is not None:
+                bucket.grant_to_principal(prefix, members, access)
         key.grant_use(self.policy)
+        if members is not None:
+            key.grant_use_to_principal(members)
         registry.grant_register(self.policy)
-        self.policy.add_statements(iam.PolicyStatement(actions=["cloudformation:ListExports"], resources=["*"]))
-        nag.acknowledge(
-            self.policy,
-            "cloudformation:ListExports has no resource-level permissions; notebooks read the sandbox's exports to "
-            "find their resources. It lists every export of the account and region (names and ARNs, no data); "
-            "the resources themselves stay governed by their own policies.",
-            nag.wildcard_resource_finding(self, "*"),
-        )

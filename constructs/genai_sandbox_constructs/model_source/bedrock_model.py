@@ -11,6 +11,7 @@ from constructs import Construct
 
 from .. import nag
 from ..conditions import expression
+from ..grants import add_conditional_statement
 from ..roles import conditional_policy
 from .bedrock_forms import GEOGRAPHIES
 
@@ -18,6 +19,7 @@ INVOKE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"
 """Converse and ConverseStream are authorized by these two actions."""
 ON_DEMAND_ARN_TYPES = ("foundation-model", "inference-profile")
 APPLICATION_PROFILE = "application-inference-profile"
+FOUNDATION_MODELS = f"arn:{Aws.PARTITION}:bedrock:*::foundation-model/*"
 
 
 class BedrockModel(Construct):
@@ -141,8 +143,27 @@ class BedrockModel(Construct):
             iam.PolicyStatement(actions=["bedrock:ApplyGuardrail"], resources=[self._guardrail_arn])
         )
 
+    def grant_invoke_where(self, policy: iam.ManagedPolicy, enabled: CfnCondition) -> None:
+        """Add to ``policy``, under ``enabled``, invoking the model the way the pattern does: the invoke target, and
+        foundation models only through the invoked profile (``bedrock:InferenceProfileArn``). For people: SMUS's
+        boundary allows application inference profiles tagged ``AmazonDataZoneProject`` and foundation models only
+        with that condition key set."""
+        system_profile = Fn.condition_if(self.wraps_system_profile.logical_id, self.model_arn, Aws.NO_VALUE).to_string()
+        add_conditional_statement(
+            policy,
+            enabled,
+            iam.PolicyStatement(actions=list(INVOKE_ACTIONS), resources=[self.invoke_target, system_profile]),
+        )
+        add_conditional_statement(policy, self.routes_through_profile, self._routing_statement())
+
+    def _routing_statement(self) -> iam.PolicyStatement:
+        return iam.PolicyStatement(
+            actions=list(INVOKE_ACTIONS),
+            resources=[FOUNDATION_MODELS],
+            conditions={"StringEquals": {"bedrock:InferenceProfileArn": self.invoke_target}},
+        )
+
     def _allow_profile_routing(self, role: iam.IRole) -> None:
-        models = f"arn:{Aws.PARTITION}:bedrock:*::foundation-model/*"
         routing = conditional_policy(
             self,
             "ProfileRoutingPolicy",
@@ -150,18 +171,12 @@ class BedrockModel(Construct):
             roles=[role],
             description="Let the invoked inference profile reach its foundation models",
         )
-        routing.add_statements(
-            iam.PolicyStatement(
-                actions=list(INVOKE_ACTIONS),
-                resources=[models],
-                conditions={"StringEquals": {"bedrock:InferenceProfileArn": self.invoke_target}},
-            )
-        )
+        routing.add_statements(self._routing_statement())
         nag.acknowledge(
             routing,
             "Foundation models are reachable only through the invoked inference profile (condition "
             "bedrock:InferenceProfileArn); a profile routes to its models in several regions.",
-            nag.wildcard_resource_finding(self, models),
+            nag.wildcard_resource_finding(self, FOUNDATION_MODELS),
         )
 
     def _condition(self, name: str, condition: ICfnConditionExpression) -> CfnCondition:
