@@ -21,7 +21,8 @@ def export_sandbox(stack: GenAiSandboxStack) -> None:
         stack,
         "DiscoveryParameterName",
         value=stack.discovery.parameter_name,
-        description="SSM parameter with the sandbox's resources as JSON (ssm:GetParameter; members cannot list exports).",
+        description="SSM parameter with the sandbox's resources as JSON (ssm:GetParameter; members cannot list "
+        "exports).",
     )
     for prefix in layout.PREFIXES:
         smus.export(stack, f"Prefix{prefix.name}", prefix.key, f"Key prefix for {prefix.purpose}.")

@@ -13,6 +13,7 @@ from genai_sandbox_constructs.endpoints import NVME_FAMILIES, RealtimeEndpoint
 from genai_sandbox_constructs.inference_api import HANDLER_SOURCE
 from tests.conftest import Synthesized
 from tests.helpers.conditions import Evaluated
+from tests.helpers.policies import statements
 from tests.helpers.stacks import new_stack
 
 PATTERNS = ["realtime-inference", "serverless-inference"]
@@ -98,16 +99,25 @@ def test_function_environment_tells_the_handler_what_to_call(pattern: tuple[str,
         assert variables["ENDPOINT_NAME"]["Fn::GetAtt"] == ["Endpoint8024A810", "EndpointName"]
 
 
-def test_users_get_execute_api_invoke_through_an_smus_export(pattern: tuple[str, dict[str, Any]]) -> None:
+def test_members_invoke_the_model_and_application_clients_the_api(pattern: tuple[str, dict[str, Any]]) -> None:
+    """SMUS's boundary denies execute-api:Invoke to members: the SMUS export invokes the model (per model source),
+    and a separate, unexported client policy holds execute-api:Invoke (access decided in test_member_access.py)."""
     name, template = pattern
     output = template["Outputs"]["ProjectUserPolicyArn"]
     assert output["Export"]["Name"] == {
         "Fn::Sub": f"datazone-managed-policy-{name}-${{datazoneEnvironmentEnvironmentId}}"
     }
-    policy = template["Resources"][output["Value"]["Ref"]]
-    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
-    assert statement["Action"] == "execute-api:Invoke"
-    assert statement["Resource"]["Fn::Join"][1][-1] == "/v1/POST/invoke"
+    members = statements(template["Resources"][output["Value"]["Ref"]])
+    assert "execute-api" not in str(members)
+    document = template["Resources"][output["Value"]["Ref"]]["Properties"]["PolicyDocument"]["Statement"]
+    conditions = [s["Fn::If"][0] for s in document if "Fn::If" in s]
+    assert [c.split("Model")[1][:15] for c in conditions] == ["UsesBedrock2E65", "BedrockRoutesTh", "UsesSageMaker89"]
+    assert [s["Action"] for s in members][-1] == "sagemaker:InvokeEndpoint"
+    client_output = template["Outputs"]["ApiClientPolicyArn"]
+    assert "Export" not in client_output
+    (client,) = statements(template["Resources"][client_output["Value"]["Ref"]])
+    assert client["Action"] == "execute-api:Invoke"
+    assert client["Resource"]["Fn::Join"][1][-1] == "/v1/POST/invoke"
 
 
 @pytest.mark.parametrize("source", ["Bedrock", "SageMaker"])
@@ -315,6 +325,9 @@ def test_application_inference_profile_carries_project_and_environment_tags(
         "EnvironmentId": {"Ref": "datazoneEnvironmentEnvironmentId"},
         "Project": {"Ref": "ProjectName"},
         "ProjectId": {"Ref": "datazoneEnvironmentProjectId"},
+        "AmazonDataZoneProject": {"Ref": "datazoneEnvironmentProjectId"},
+        "AmazonDataZoneDomain": {"Ref": "datazoneEnvironmentDomainId"},
+        "AmazonDataZoneEnvironment": {"Ref": "datazoneEnvironmentEnvironmentId"},
     }
     assert profile["Properties"]["InferenceProfileName"] == {"Fn::Sub": f"{name}-${{datazoneEnvironmentEnvironmentId}}"}
 

@@ -34,6 +34,7 @@ def test_parameters_are_the_reserved_ones_plus_project_name_and_environment(temp
         "DataSourceS3Arns",
         "DataSourceKmsKeyArns",
         "DataSourceGlueDatabases",
+        "datazoneEnvironmentProjectExecutionRoleArn",
     ]
     parameters = template["Parameters"]
     assert parameters["Environment"]["AllowedValues"] == ["dev", "staging", "prod"]
@@ -122,6 +123,7 @@ EXPECTED_EXPORTS = {
     "TrainingRoleArn",
     "ImageRepositoryUri",
     "ImageRepositoryArn",
+    "ImagePusherPolicyArn",
     "ResolvedNetworkMode",
     "SubnetIds",
     "SecurityGroupId",
@@ -141,6 +143,7 @@ def test_exports_carry_the_project_id_and_scope(template: dict[str, Any]) -> Non
         "S3DataSourcePolicyArn",
         "S3DataSourceKeyPolicyArn",
         "GlueDataSourcePolicyArn",
+        "DiscoveryParameterName",
     }
 
 
@@ -191,6 +194,9 @@ def test_cost_allocation_tags_on_taggable_resources(template: dict[str, Any], re
             "Blueprint": "genai-sandbox",
             "Environment": {"Ref": "Environment"},
             "Project": {"Ref": "ProjectName"},
+            "AmazonDataZoneProject": {"Ref": "datazoneEnvironmentProjectId"},
+            "AmazonDataZoneDomain": {"Ref": "datazoneEnvironmentDomainId"},
+            "AmazonDataZoneEnvironment": {"Ref": "datazoneEnvironmentEnvironmentId"},
         }
 
 
@@ -238,4 +244,4 @@ def test_users_get_no_service_wide_or_bucket_wide_power(template: dict[str, Any]
     assert all(s["Resource"]["Fn::GetAtt"][0].startswith("TrainingRole") for s in iam_statements)
     assert iam_statements[0]["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
     on_star = [s["Action"] for s in _user_statements(template) if s["Resource"] == "*"]
-    assert on_star == [["cloudformation:ListExports", "ecr:GetAuthorizationToken", "sagemaker:ListModelPackages"]]
+    assert on_star == [["ecr:GetAuthorizationToken", "sagemaker:ListModelPackages"]]

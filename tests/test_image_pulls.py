@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Synthesized
+from tests.helpers.policies import statements
 
 OTHER_ACCOUNTS_ONLY = {
     "StringNotEquals": {"aws:ResourceAccount": {"Ref": "AWS::AccountId"}},
@@ -19,7 +20,7 @@ def _pull_statements(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, 
     for name, resource in template["Resources"].items():
         if resource["Type"] not in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
             continue
-        for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+        for statement in statements(resource):
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             if "ecr:BatchGetImage" in actions:
                 yield name, statement

@@ -17,6 +17,7 @@ from blueprints.catalogue import CATALOGUE
 from blueprints.synthesis import build, create_app
 from genai_sandbox_constructs import nag
 from tests.conftest import Synthesized
+from tests.helpers.policies import statements
 
 
 def test_build_runs_every_pack_over_every_blueprint_and_they_are_clean(
@@ -99,7 +100,7 @@ def test_every_action_granted_on_star_is_named_in_its_acknowledgement(synthesize
         for logical_id, resource in template["Resources"].items():
             if resource["Type"] != "AWS::IAM::ManagedPolicy":
                 continue
-            for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+            for statement in statements(resource):
                 if statement["Resource"] != "*":
                     continue
                 for action in statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]:

@@ -11,7 +11,7 @@ import pytest
 
 from blueprints.catalogue import CATALOGUE
 from blueprints.dist import user_parameters
-from stacks.smus import ENVIRONMENT_ID, PROJECT_ID, RESERVED_PARAMETERS
+from stacks.smus import DOMAIN_ID, ENVIRONMENT_ID, PROJECT_ID, RESERVED_PARAMETERS, SCOPE_NAME
 from tests.conftest import BLUEPRINT_NAMES, Synthesized
 from tests.helpers.conditions import references
 
@@ -53,7 +53,8 @@ def test_template_is_plain_portable_cloudformation(blueprint: tuple[str, dict[st
 
 def test_reserved_parameters_are_declared_as_strings(blueprint: tuple[str, dict[str, Any]]) -> None:
     _, template = blueprint
-    for name in RESERVED_PARAMETERS:
+    assert {DOMAIN_ID, PROJECT_ID, ENVIRONMENT_ID, SCOPE_NAME} <= set(template["Parameters"])
+    for name in set(RESERVED_PARAMETERS) & set(template["Parameters"]):
         assert template["Parameters"][name]["Type"] == "String"
 
 
@@ -126,8 +127,22 @@ def test_immutable_or_replaceable_resources_have_no_fixed_names(blueprint: tuple
                 assert replaced_by in references(value), f"{logical_id}.{key} does not change with {replaced_by}"
                 assert ENVIRONMENT_ID in references(value), f"{logical_id}.{key} lacks the environment id"
                 continue
+            if (resource["Type"], key) == ("AWS::IAM::Role", "RoleName") and value is not None:
+                _assert_passable_role_name(logical_id, value)
+                continue
             refers = isinstance(value, dict) and ("Ref" in value or "Fn::GetAtt" in value)
             assert value is None or refers, f"{logical_id} fixes {key}"
+
+
+def _assert_passable_role_name(logical_id: str, value: Any) -> None:
+    """Roles members pass: SMUS's boundary allows iam:PassRole only on role/datazone*; the environment id makes the
+    name unique, and with the longest id (36) it stays within IAM's 64 characters."""
+    assert ENVIRONMENT_ID in references(value), f"{logical_id}.RoleName lacks the environment id"
+    text = value["Fn::Sub"]
+    fixed_part = text.replace(f"${{{ENVIRONMENT_ID}}}", "")
+    assert text.startswith("datazone-"), text
+    assert fixed_part == fixed_part.lower(), text
+    assert len(fixed_part) + 36 <= 64
 
 
 def test_manifest_describes_every_template(synthesized: Synthesized) -> None:

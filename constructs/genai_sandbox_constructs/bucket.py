@@ -61,8 +61,8 @@ class SandboxBucket(Construct):
 
     def grant_to_principal(self, prefix: str, principal: iam.IPrincipal, access: Access) -> None:
         """Give ``principal`` (a conditioned wildcard such as ``project_members``) ``access`` under ``prefix`` in the
-        bucket policy: the same S3 actions as the identity grants, without the key (``SandboxKey.grant_use_to_principal``
-        covers it in the key policy)."""
+        bucket policy: the same S3 actions as the identity grants, without the key
+        (``SandboxKey.grant_use_to_principal`` covers it in the key policy)."""
         check_prefix(prefix)
         for statement in object_statements(self.bucket.bucket_arn, prefix, access):
             statement.add_principals(principal)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 from aws_cdk import Token
 from aws_cdk import aws_iam as iam
@@ -45,7 +45,7 @@ class Access(Enum):
     @property
     def grants(self) -> Grants:
         """The actions of this level."""
-        return cast(Grants, self.value)
+        return self.value
 
 
 class BucketAccess:
@@ -88,7 +88,9 @@ class BucketAccess:
     def grant(self, prefix: str, target: PolicyTarget, access: Access) -> None:
         """Let ``target`` have ``access`` to the objects under ``prefix``, using the key through S3 only."""
         check_prefix(prefix)
-        attach(target, *object_statements(self.bucket_arn, prefix, access), self._key_statement(access.grants.key_actions))
+        attach(
+            target, *object_statements(self.bucket_arn, prefix, access), self._key_statement(access.grants.key_actions)
+        )
         nag.acknowledge(
             owner(target),
             f"Object access is scoped to the sandbox layout prefix '{prefix}'; object keys below it are not known.",
@@ -117,7 +119,9 @@ def check_prefix(prefix: str) -> None:
 def object_statements(bucket_arn: str, prefix: str, access: Access) -> list[iam.PolicyStatement]:
     """The S3 statements of a prefix grant: the object actions of ``access`` under ``prefix`` and, when it lists,
     listing the bucket limited to that prefix (``s3:prefix``). Shared by identity and bucket policies."""
-    statements = [iam.PolicyStatement(actions=list(access.grants.object_actions), resources=[f"{bucket_arn}/{prefix}*"])]
+    statements = [
+        iam.PolicyStatement(actions=list(access.grants.object_actions), resources=[f"{bucket_arn}/{prefix}*"])
+    ]
     if access.grants.lists:
         statements.append(
             iam.PolicyStatement(

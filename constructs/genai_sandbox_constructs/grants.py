@@ -38,7 +38,7 @@ def via_service(service: str) -> str:
 class _DocumentWithConditionalStatements:
     """Renders a managed policy's document followed by statements that exist only under their conditions."""
 
-    creation_stack: list[str] = []
+    creation_stack: tuple[str, ...] = ()
 
     def __init__(self, policy: iam.ManagedPolicy) -> None:
         self.policy = policy

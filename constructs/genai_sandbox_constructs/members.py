@@ -1,7 +1,7 @@
 """Project members as resource-based policies name them: a wildcard principal narrowed by conditions.
 
-Why not the role ARN: SMUS project roles carry the permissions boundary ``SageMakerStudioProjectUserRolePermissionsBoundary``,
-which allows same-account S3 objects only under the domain bucket and KMS only on the project's own key. The IAM User
+Why not the role ARN: SMUS project roles carry the permissions boundary
+``SageMakerStudioProjectUserRolePermissionsBoundary``, which allows same-account S3 objects only under the domain bucket and KMS only on the project's own key. The IAM User
 Guide ("Permissions boundaries for IAM entities", resource-based policies) says that within one account "resource-based
 policies that grant permissions to an IAM role ARN are limited by an implicit deny in a permissions boundary", while a
 grant to the role session, or to a wildcard principal narrowed with ``aws:PrincipalArn``, is not. Explicit denies

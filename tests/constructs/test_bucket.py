@@ -83,11 +83,12 @@ def test_sandbox_bucket_refuses_uploads_not_encrypted_with_its_key(template: Tem
         ("DenyUploadsWithAnotherEncryption", "Deny", "s3:PutObject"),
         ("DenyUploadsWithAnotherKey", "Deny", "s3:PutObject"),
     ]
-    assert statements[0]["Condition"] == {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}}
-    key_condition = statements[1]["Condition"]["StringNotEqualsIfExists"][
-        "s3:x-amz-server-side-encryption-aws-kms-key-id"
-    ]
-    assert key_condition["Fn::GetAtt"][0].startswith("Key")
+    # Deny only when the header is present and wrong: an ...IfExists operator would refuse header-less uploads.
+    header = "s3:x-amz-server-side-encryption"
+    assert statements[0]["Condition"] == {"Null": {header: "false"}, "StringNotEquals": {header: "aws:kms"}}
+    key_header = f"{header}-aws-kms-key-id"
+    assert statements[1]["Condition"]["Null"] == {key_header: "false"}
+    assert statements[1]["Condition"]["StringNotEquals"][key_header]["Fn::GetAtt"][0].startswith("Key")
 
 
 def test_access_logs_go_to_the_sse_s3_log_bucket_under_a_prefix(template: Template) -> None:
@@ -189,7 +190,7 @@ def test_grant_read_lists_and_reads_only_under_the_prefix() -> None:
     key = next(s for s in statements if "kms:Decrypt" in s["Action"])
     assert key["Action"] == "kms:Decrypt"
     assert key["Condition"]["StringEquals"]["kms:ViaService"] == {
-        "Fn::Join": ["", ["s3.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]
+        "Fn::Join": ["", ["s3.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}]]
     }
 
 

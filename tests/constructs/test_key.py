@@ -9,6 +9,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
 from genai_sandbox_constructs import SandboxKey
+from genai_sandbox_constructs.key import SERVICES_FOR_PRINCIPALS
+from genai_sandbox_constructs.members import project_members
 from tests.helpers.stacks import new_stack, template_of
 
 
@@ -46,7 +48,9 @@ def test_key_policy_delegates_to_iam_in_this_account(template: Template) -> None
 
 def test_cloudwatch_logs_of_this_region_only_for_log_groups_of_this_account(template: Template) -> None:
     logs = _statements(template)["AllowCloudWatchLogsInThisRegion"]
-    assert logs["Principal"] == {"Service": {"Fn::Join": ["", ["logs.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}}
+    assert logs["Principal"] == {
+        "Service": {"Fn::Join": ["", ["logs.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}]]}
+    }
     context = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]["Fn::Join"][1]
     assert {"Ref": "AWS::AccountId"} in context
     assert context[-1] == ":log-group:*"
@@ -56,13 +60,35 @@ def test_services_must_act_for_this_account(template: Template) -> None:
     services = _statements(template)["AllowAwsServicesOfThisAccount"]
     assert sorted(services["Principal"]["Service"]) == [
         "cloudwatch.amazonaws.com",  # alarms publish to the encrypted alarm topic
-        "events.amazonaws.com",
         "s3.amazonaws.com",
         "sns.amazonaws.com",
         "sqs.amazonaws.com",
     ]
     assert services["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
     assert services["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+def test_eventbridge_gets_the_documented_statement_without_source_conditions(template: Template) -> None:
+    """SNS Developer Guide: aws:SourceAccount/SourceArn in a KMS policy are "not supported for EventBridge-to-encrypted
+    topics"; with them, rule deliveries to encrypted topics and queues would fail."""
+    events = _statements(template)["AllowEventBridgeTargets"]
+    assert events["Principal"] == {"Service": "events.amazonaws.com"}
+    assert events["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert "Condition" not in events
+
+
+def test_members_use_the_key_through_services_in_the_key_policy() -> None:
+    stack = new_stack()
+    key = SandboxKey(stack, "Key", alias="a", description="d")
+    key.grant_use_to_principal(project_members(["arn:aws:iam::111122223333:role/datazone_usr_role_p_*"]))
+    statements = _statements(Template.from_stack(stack))
+    use = statements["AllowProjectMembersThroughServices"]
+    assert use["Principal"] == {"AWS": "*"}
+    assert use["Condition"]["ArnLike"] == {"aws:PrincipalArn": ["arn:aws:iam::111122223333:role/datazone_usr_role_p_*"]}
+    assert use["Condition"]["StringEquals"]["aws:PrincipalAccount"] == {"Ref": "AWS::AccountId"}
+    assert len(use["Condition"]["StringEquals"]["kms:ViaService"]) == len(SERVICES_FOR_PRINCIPALS)
+    grants = statements["AllowProjectMembersGrantsForAwsResources"]
+    assert grants["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
 
 
 def test_grant_use_names_exact_actions_on_this_key(template: Template) -> None:

@@ -26,7 +26,10 @@ def test_grant_register_is_scoped_to_the_group_and_its_versions() -> None:
     (policy,) = template_of(stack).find_resources("AWS::IAM::ManagedPolicy").values()
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     by_action = {str(s["Action"]): s for s in statements}
-    group = by_action["sagemaker:DescribeModelPackageGroup"]["Resource"]["Fn::Join"][1]
+    # CreateModelPackage is authorized on the group too (Service Authorization Reference), not only on versions.
+    group = by_action[str(["sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackageGroup"])]["Resource"][
+        "Fn::Join"
+    ][1]
     assert group[-2:] == [":model-package-group/", {"Fn::Sub": "models-${AWS::StackName}"}]
     versions = by_action[
         str(

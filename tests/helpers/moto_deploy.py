@@ -18,6 +18,7 @@ from stacks.smus import ENVIRONMENT_ID
 
 REGION = "us-east-1"
 APPLICATION_PROFILE = "AWS::Bedrock::ApplicationInferenceProfile"
+NO_OP_STATEMENT = {"Effect": "Deny", "Action": "none:NoSuchAction", "Resource": "*"}
 PROFILE_STAND_IN = "arn:aws:bedrock:${AWS::Region}:${AWS::AccountId}:application-inference-profile/moto00000000"
 
 
@@ -32,6 +33,11 @@ def moto_compatible(template: dict[str, Any]) -> str:
       asserted in test_genai_sandbox_network.py.
     - moto has no ``AWS::Bedrock::ApplicationInferenceProfile``: it is dropped and its ARN replaced by a stand-in
       (asserted in test_model_source.py).
+    - moto 5.2.5 reads SSM parameter tags as a list of ``Key``/``Value`` and fails on CloudFormation's map
+      (TypeError): they become a list here; the map is what the access tests read (test_member_access.py).
+    - moto 5.2.5 leaves ``AWS::NoValue`` in a policy's statement list as null and refuses the document: a statement
+      that exists only under a condition gets a no-op stand-in (a Deny of no real action) in its other branch; the
+      real documents are evaluated in test_member_access.py.
     - moto keeps a Number parameter's string default as a string and then fails its own integer checks: such
       defaults become numbers here (CloudFormation converts them itself).
     """
@@ -48,6 +54,13 @@ def moto_compatible(template: dict[str, Any]) -> str:
     for logical_id, resource in patched["Resources"].items():
         if resource["Type"] == "AWS::KMS::Key":
             resource["Properties"].pop("Tags", None)
+        if resource["Type"] == "AWS::IAM::ManagedPolicy":
+            for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+                if "Fn::If" in statement and statement["Fn::If"][2] == {"Ref": "AWS::NoValue"}:
+                    statement["Fn::If"][2] = NO_OP_STATEMENT
+        if resource["Type"] == "AWS::SSM::Parameter" and "Tags" in resource["Properties"]:
+            tags = resource["Properties"]["Tags"]
+            resource["Properties"]["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
         if resource["Type"] == "AWS::EC2::FlowLog":
             resource["Properties"]["LogDestination"] = resource["Properties"]["LogDestination"]["Fn::Join"][1][0]
         if resource["Type"] == "AWS::ECR::Repository":

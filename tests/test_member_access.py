@@ -1,0 +1,311 @@
+"""What a member of a real SMUS project can and cannot do with the sandbox, decided by policy evaluation.
+
+Every request is evaluated the way AWS does within one account (``tests/helpers/iam_evaluator.py``) against
+everything that decides it: SMUS's own policies and permissions boundary (vendored in ``tests/fixtures/``), the
+policies our templates export for SMUS to attach, and the bucket, key and topic policies of the deployed
+templates (``tests/helpers/deployed.py`` resolves them for one parameter set). moto and cdk-nag cannot tell.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from stacks.smus import DOMAIN_ID, ENVIRONMENT_ID, EXECUTION_ROLE_ARN, PROJECT_ID
+from tests.conftest import Synthesized
+from tests.helpers.deployed import ACCOUNT, REGION, Deployed
+from tests.helpers.iam_evaluator import Decision, Request, statement_matches
+from tests.helpers.members import DOMAIN, Member, Sandbox, exported_member_policies, identity_only, smus_member
+from tests.helpers.s3_public import is_public
+
+PROJECT = "p7x2abcd9"
+OTHER_PROJECT = "q4other77"
+ENVIRONMENT = "e5sandbox3"
+RESERVED = {DOMAIN_ID: DOMAIN, PROJECT_ID: PROJECT, ENVIRONMENT_ID: ENVIRONMENT}
+TOOLING_EXPORTS = {
+    f"privateSubnets-{PROJECT}-dev": "subnet-0a1b2c3d,subnet-4e5f6a7b",
+    f"securityGroup-{PROJECT}-dev": "sg-0a1b2c3d",
+}
+KMS = {"s3:x-amz-server-side-encryption": "aws:kms"}
+
+
+@pytest.fixture(scope="module", params=["ProjectNetwork", "NewVpc"])
+def sandbox(request: pytest.FixtureRequest, synthesized: Synthesized) -> Sandbox:
+    parameters = RESERVED | {"NetworkMode": request.param}
+    return Sandbox(Deployed(synthesized.templates["genai-sandbox"], parameters, TOOLING_EXPORTS))
+
+
+@pytest.fixture(scope="module")
+def member(sandbox: Sandbox) -> Member:
+    return smus_member(PROJECT, exported_member_policies(sandbox.deployed))
+
+
+@pytest.fixture(scope="module")
+def outsider() -> Member:
+    """A member of another project in the same domain and account."""
+    return smus_member(OTHER_PROJECT)
+
+
+def _allowed(*results: Any) -> bool:
+    return all(result.allowed for result in results)
+
+
+# ---- data and key ------------------------------------------------------------------------------------------------
+
+
+def test_member_uploads_with_default_encryption(sandbox: Sandbox, member: Member) -> None:
+    """No encryption header: the bucket's default encryption (the sandbox key) applies."""
+    assert _allowed(
+        sandbox.s3(member, "s3:PutObject", "data/raw/churn.csv"),
+        sandbox.kms_through_s3(member, "kms:GenerateDataKey"),
+    )
+
+
+def test_member_uploads_naming_the_sandbox_key(sandbox: Sandbox, member: Member) -> None:
+    header = KMS | {"s3:x-amz-server-side-encryption-aws-kms-key-id": sandbox.key_arn}
+    assert sandbox.s3(member, "s3:PutObject", "data/raw/churn.csv", **header).allowed
+
+
+@pytest.mark.parametrize(
+    "key", ["data/raw/churn.csv", "artifacts/models/sagemaker-finetuned/m/model.tar.gz", "configs/a.json"]
+)
+def test_member_reads_back_and_lists(sandbox: Sandbox, member: Member, key: str) -> None:
+    area = key.split("/", 1)[0] + "/"
+    assert _allowed(
+        sandbox.s3(member, "s3:GetObject", key),
+        sandbox.kms_through_s3(member, "kms:Decrypt"),
+        sandbox.s3(member, "s3:ListBucket", area),
+    )
+
+
+@pytest.mark.parametrize("key", ["inference/async/input/r1.json", "inference/batch/input/b1/part-0.jsonl"])
+def test_member_submits_inference_inputs_but_cannot_read_them_back(sandbox: Sandbox, member: Member, key: str) -> None:
+    assert sandbox.s3(member, "s3:PutObject", key).allowed
+    assert not sandbox.s3(member, "s3:GetObject", key).allowed
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["inference/async/output/r1.out", "inference/batch/output/b1/part-0.jsonl.out", "inference/realtime/capture/x"],
+)
+def test_member_reads_inference_results_but_cannot_write_them(sandbox: Sandbox, member: Member, key: str) -> None:
+    assert _allowed(sandbox.s3(member, "s3:GetObject", key), sandbox.kms_through_s3(member, "kms:Decrypt"))
+    assert not sandbox.s3(member, "s3:PutObject", key).allowed
+
+
+def test_another_projects_member_cannot_read_or_list_the_data(sandbox: Sandbox, outsider: Member) -> None:
+    assert sandbox.s3(outsider, "s3:GetObject", "data/raw/churn.csv").decision is Decision.IMPLICIT_DENY
+    assert not sandbox.s3(outsider, "s3:ListBucket", "data/").allowed
+    assert not sandbox.kms_through_s3(outsider, "kms:Decrypt").allowed
+
+
+def test_nobody_deletes_an_object_version(sandbox: Sandbox, member: Member) -> None:
+    assert not sandbox.s3(member, "s3:DeleteObjectVersion", "data/raw/churn.csv").allowed
+    assert sandbox.s3(member, "s3:DeleteObject", "data/raw/churn.csv").allowed  # a delete marker
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"s3:x-amz-server-side-encryption": "AES256"},
+        KMS | {"s3:x-amz-server-side-encryption-aws-kms-key-id": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/other"},
+    ],
+)
+def test_uploads_with_another_encryption_are_explicitly_denied(
+    sandbox: Sandbox, member: Member, header: dict[str, str]
+) -> None:
+    assert sandbox.s3(member, "s3:PutObject", "data/raw/churn.csv", **header).decision is Decision.EXPLICIT_DENY
+
+
+def test_requests_without_tls_are_explicitly_denied(sandbox: Sandbox, member: Member) -> None:
+    result = sandbox.s3(member, "s3:GetObject", "data/raw/churn.csv", **{"aws:SecureTransport": False})
+    assert result.decision is Decision.EXPLICIT_DENY
+
+
+def test_bucket_policy_is_not_public(sandbox: Sandbox) -> None:
+    """S3 Block Public Access would refuse a public policy at deployment; without the fixed account the member
+    statements would be public (wildcard principal, wildcard role ARN)."""
+    policy = sandbox.bucket_policy()
+    assert not is_public(policy)
+    without_account = [
+        {
+            **s,
+            "Condition": {
+                op: {k: v for k, v in keys.items() if k != "aws:PrincipalAccount"}
+                for op, keys in s.get("Condition", {}).items()
+            },
+        }
+        for s in policy["Statement"]
+    ]
+    assert is_public({"Statement": without_account})
+
+
+# ---- model building and discovery --------------------------------------------------------------------------------
+
+
+def test_member_registers_a_model_version_and_reads_it(sandbox: Sandbox, member: Member) -> None:
+    group_name = f"genai-sandbox-{PROJECT}-dev"
+    group = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package-group/{group_name}"
+    version = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/{group_name}/3"
+    assert _allowed(
+        identity_only(member, "sagemaker:CreateModelPackage", group),
+        identity_only(member, "sagemaker:CreateModelPackage", version),
+        identity_only(member, "sagemaker:AddTags", version),
+        identity_only(member, "sagemaker:DescribeModelPackage", version),
+        identity_only(member, "sagemaker:DescribeModelPackageGroup", group),
+    )
+
+
+def test_member_passes_the_training_role_to_sagemaker_only(sandbox: Sandbox, member: Member) -> None:
+    (role_id,) = [r for r in sandbox.deployed.of_type("AWS::IAM::Role") if r.startswith("TrainingRole")]
+    role_arn = sandbox.deployed.attribute(role_id, "Arn")
+    assert role_arn == f"arn:aws:iam::{ACCOUNT}:role/datazone-sandbox-training-{ENVIRONMENT}"
+    assert identity_only(member, "iam:PassRole", role_arn, **{"iam:PassedToService": "sagemaker.amazonaws.com"}).allowed
+    assert not identity_only(
+        member, "iam:PassRole", role_arn, **{"iam:PassedToService": "lambda.amazonaws.com"}
+    ).allowed
+
+
+def _repository(sandbox: Sandbox) -> tuple[str, dict[str, str]]:
+    (repository_id,) = sandbox.deployed.of_type("AWS::ECR::Repository")
+    return sandbox.deployed.attribute(repository_id, "Arn"), sandbox.resource_tags(repository_id)
+
+
+def test_member_pulls_from_the_repository_but_cannot_push(sandbox: Sandbox, member: Member) -> None:
+    repository, tags = _repository(sandbox)
+    assert _allowed(
+        identity_only(member, "ecr:GetAuthorizationToken", "*"),
+        identity_only(member, "ecr:BatchGetImage", repository, **tags),
+        identity_only(member, "ecr:GetDownloadUrlForLayer", repository, **tags),
+    )
+    assert identity_only(member, "ecr:PutImage", repository, **tags).decision is Decision.EXPLICIT_DENY
+
+
+def test_another_projects_member_cannot_pull_from_the_repository(sandbox: Sandbox, outsider: Member) -> None:
+    """SMUS's own policy allows pulls from any repository; the project tag makes the boundary deny it."""
+    repository, tags = _repository(sandbox)
+    assert identity_only(outsider, "ecr:BatchGetImage", repository, **tags).decision is Decision.EXPLICIT_DENY
+
+
+def test_member_discovers_the_sandbox_without_listing_exports(
+    sandbox: Sandbox, member: Member, outsider: Member
+) -> None:
+    (parameter_id,) = sandbox.deployed.of_type("AWS::SSM::Parameter")
+    name = sandbox.deployed.ref(parameter_id)
+    assert name == f"/genai-sandbox/{PROJECT}/dev"
+    arn = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{name}"
+    tags = sandbox.resource_tags(parameter_id)
+    assert identity_only(member, "ssm:GetParameter", arn, **tags).allowed
+    assert identity_only(outsider, "ssm:GetParameter", arn, **tags).decision is Decision.EXPLICIT_DENY
+    assert identity_only(member, "cloudformation:ListExports", "*").decision is Decision.EXPLICIT_DENY
+
+
+def test_iam_domain_execution_role_without_boundary_reads_and_writes(synthesized: Synthesized) -> None:
+    """IAM-based domains: the admin's execution role, no SMUS boundary, no project tags."""
+    role = f"arn:aws:iam::{ACCOUNT}:role/ProjectExecution"
+    deployed = Deployed(synthesized.templates["genai-sandbox"], RESERVED | {EXECUTION_ROLE_ARN: role}, TOOLING_EXPORTS)
+    sandbox = Sandbox(deployed)
+    through_bucket_policy_only = Member(role, {}, [], None)
+    assert _allowed(
+        sandbox.s3(through_bucket_policy_only, "s3:PutObject", "data/raw/x.csv"),
+        sandbox.s3(through_bucket_policy_only, "s3:GetObject", "data/raw/x.csv"),
+        sandbox.kms_through_s3(through_bucket_policy_only, "kms:Decrypt"),
+    )
+    with_exported_policy = Member(role, {}, exported_member_policies(deployed), None)
+    assert sandbox.s3(with_exported_policy, "s3:GetObject", "configs/a.json").allowed
+
+
+# ---- the pattern blueprints --------------------------------------------------------------------------------------
+
+SAGEMAKER = {
+    "ModelSource": "SageMaker",
+    "ModelArtifactKey": "artifacts/models/sagemaker-finetuned/m/model.tar.gz",
+    "ContainerImageUri": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/images:v1",
+}
+
+
+def _pattern(synthesized: Synthesized, blueprint: str, parameters: dict[str, str]) -> Deployed:
+    sandbox = Deployed(synthesized.templates["genai-sandbox"], RESERVED, TOOLING_EXPORTS)
+    return Deployed(
+        synthesized.templates[blueprint], RESERVED | {ENVIRONMENT_ID: "e9pattern1"} | parameters, sandbox.exports()
+    )
+
+
+def _only(deployed: Deployed, resource_type: str) -> str:
+    (logical_id,) = deployed.of_type(resource_type)
+    return logical_id
+
+
+@pytest.mark.parametrize("blueprint", ["realtime-inference", "serverless-inference"])
+def test_member_invokes_the_endpoint_and_outsiders_cannot(synthesized: Synthesized, blueprint: str) -> None:
+    deployed = _pattern(synthesized, blueprint, SAGEMAKER)
+    endpoint = _only(deployed, "AWS::SageMaker::Endpoint")
+    tags = {f"aws:ResourceTag/{k}": v for k, v in deployed.tags(endpoint).items()}
+    member = smus_member(PROJECT, exported_member_policies(deployed))
+    arn = deployed.ref(endpoint)
+    assert identity_only(member, "sagemaker:InvokeEndpoint", arn, **tags).allowed
+    outsider = smus_member(OTHER_PROJECT)
+    assert identity_only(outsider, "sagemaker:InvokeEndpoint", arn, **tags).decision is Decision.EXPLICIT_DENY
+
+
+@pytest.mark.parametrize("blueprint", ["realtime-inference", "serverless-inference"])
+def test_member_invokes_the_model_through_the_profile(synthesized: Synthesized, blueprint: str) -> None:
+    deployed = _pattern(synthesized, blueprint, {"ModelSource": "Bedrock"})
+    profile_id = _only(deployed, "AWS::Bedrock::ApplicationInferenceProfile")
+    profile = deployed.attribute(profile_id, "InferenceProfileArn")
+    tags = {f"aws:ResourceTag/{k}": v for k, v in deployed.tags(profile_id).items()}
+    model = f"arn:aws:bedrock:{REGION}::foundation-model/amazon.nova-lite-v1:0"
+    member = smus_member(PROJECT, exported_member_policies(deployed))
+    assert _allowed(
+        identity_only(member, "bedrock:InvokeModel", profile, **tags),
+        identity_only(member, "bedrock:InvokeModel", model, **{"bedrock:InferenceProfileArn": profile}),
+    )
+    assert not identity_only(member, "bedrock:InvokeModel", model).allowed
+    outsider = smus_member(OTHER_PROJECT)
+    assert identity_only(outsider, "bedrock:InvokeModel", profile, **tags).decision is Decision.EXPLICIT_DENY
+
+
+@pytest.mark.parametrize("blueprint", ["realtime-inference", "serverless-inference"])
+def test_members_cannot_call_the_api_but_application_clients_can(synthesized: Synthesized, blueprint: str) -> None:
+    deployed = _pattern(synthesized, blueprint, {"ModelSource": "Bedrock"})
+    api = _only(deployed, "AWS::ApiGateway::RestApi")
+    invoke = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{deployed.ref(api)}/v1/POST/invoke"
+    member = smus_member(PROJECT, exported_member_policies(deployed))
+    assert identity_only(member, "execute-api:Invoke", invoke).decision is Decision.EXPLICIT_DENY
+    (client_id,) = [p for p in deployed.of_type("AWS::IAM::ManagedPolicy") if p.startswith("ApiClientPolicy")]
+    client = Member(f"arn:aws:iam::{ACCOUNT}:role/app", {}, [deployed.properties(client_id)["PolicyDocument"]], None)
+    assert identity_only(client, "execute-api:Invoke", invoke).allowed
+
+
+def test_alarm_topic_lets_cloudwatch_alarms_of_this_account_publish(synthesized: Synthesized) -> None:
+    deployed = _pattern(synthesized, "realtime-inference", {"ModelSource": "Bedrock"})
+    (policy,) = deployed.of_type("AWS::SNS::TopicPolicy").values()
+    topic = policy["Topics"][0]
+    alarm = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:api-5xx"
+
+    def publishes(source_account: str, source_arn: str, tls: bool = True) -> bool:
+        request = Request(
+            "sns:Publish",
+            topic,
+            "cloudwatch.amazonaws.com",
+            "cloudwatch.amazonaws.com",
+            {"aws:SourceAccount": source_account, "aws:SourceArn": source_arn, "aws:SecureTransport": tls},
+        )
+        statements = policy["PolicyDocument"]["Statement"]
+        service = [s for s in statements if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
+        denied = any(
+            statement_matches({k: v for k, v in s.items() if k != "Principal"}, request, as_resource_policy=False)
+            for s in statements
+            if s["Effect"] == "Deny"
+        )
+        allowed = any(
+            statement_matches({k: v for k, v in s.items() if k != "Principal"}, request, as_resource_policy=False)
+            for s in service
+            if s["Effect"] == "Allow"
+        )
+        return allowed and not denied
+
+    assert publishes(ACCOUNT, alarm)
+    assert not publishes("210987654321", alarm.replace(ACCOUNT, "210987654321"))
+    assert not publishes(ACCOUNT, alarm, tls=False)
