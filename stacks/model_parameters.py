@@ -56,7 +56,9 @@ class ModelParameters:
             "BedrockCostProfile",
             "ModelSource Bedrock, on-demand models: true invokes them through an application inference profile of "
             "this environment, so Bedrock spend carries its tags; false invokes the model directly (for models "
-            "without application inference profiles, and to switch on-demand models in one update).",
+            "without application inference profiles, and to switch on-demand models in one update). With false, SMUS "
+            "project members cannot invoke the model themselves: their permissions boundary allows foundation models "
+            "only through an inference profile; the API still can.",
             default=True,
             condition_id="UsesBedrockCostProfile",
         )

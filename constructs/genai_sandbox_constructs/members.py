@@ -1,11 +1,13 @@
 """Project members as resource-based policies name them: a wildcard principal narrowed by conditions.
 
 Why not the role ARN: SMUS project roles carry the permissions boundary
-``SageMakerStudioProjectUserRolePermissionsBoundary``, which allows same-account S3 objects only under the domain bucket and KMS only on the project's own key. The IAM User
-Guide ("Permissions boundaries for IAM entities", resource-based policies) says that within one account "resource-based
-policies that grant permissions to an IAM role ARN are limited by an implicit deny in a permissions boundary", while a
-grant to the role session, or to a wildcard principal narrowed with ``aws:PrincipalArn``, is not. Explicit denies
-(the boundary's ``NotDeniedOperations`` and ``DenyAllNonMatchingProjectTag``) still apply.
+``SageMakerStudioProjectUserRolePermissionsBoundary``, which allows same-account S3 objects only under the domain
+bucket and KMS only on the project's own key. IAM User Guide, "How AWS enforcement code logic evaluates requests":
+"Resource-based policies that grant permissions to an IAM role ARN are limited by an implicit deny in a permissions
+boundary or session policy", but "Permissions boundaries and session policies do not limit permissions granted using
+the aws:PrincipalArn condition key with a wildcard(*) in the Principal element, unless the identity-based policies
+contain an explicit deny". Explicit denies (the boundary's ``NotDeniedOperations`` and
+``DenyAllNonMatchingProjectTag``) still apply.
 
 Why ``aws:PrincipalAccount`` too: S3 Block Public Access refuses a bucket policy that it judges public. The S3 User
 Guide ("The meaning of public") calls a policy non-public when it grants only to fixed values of "An AWS principal,
