@@ -169,7 +169,7 @@ def test_member_passes_the_training_role_to_sagemaker_only(sandbox: Sandbox, mem
 
 def _repository(sandbox: Sandbox) -> tuple[str, dict[str, str]]:
     (repository_id,) = sandbox.deployed.of_type("AWS::ECR::Repository")
-    return sandbox.deployed.attribute(repository_id, "Arn"), sandbox.resource_tags(repository_id)
+    return sandbox.deployed.attribute(repository_id, "Arn"), sandbox.deployed.tag_context(repository_id)
 
 
 def test_member_pulls_from_the_repository_but_cannot_push(sandbox: Sandbox, member: Member) -> None:
@@ -195,7 +195,7 @@ def test_member_discovers_the_sandbox_without_listing_exports(
     name = sandbox.deployed.ref(parameter_id)
     assert name == f"/genai-sandbox/{PROJECT}/dev"
     arn = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{name}"
-    tags = sandbox.resource_tags(parameter_id)
+    tags = sandbox.deployed.tag_context(parameter_id)
     assert identity_only(member, "ssm:GetParameter", arn, **tags).allowed
     assert identity_only(outsider, "ssm:GetParameter", arn, **tags).decision is Decision.EXPLICIT_DENY
     assert identity_only(member, "cloudformation:ListExports", "*").decision is Decision.EXPLICIT_DENY
@@ -241,7 +241,7 @@ def _only(deployed: Deployed, resource_type: str) -> str:
 def test_member_invokes_the_endpoint_and_outsiders_cannot(synthesized: Synthesized, blueprint: str) -> None:
     deployed = _pattern(synthesized, blueprint, SAGEMAKER)
     endpoint = _only(deployed, "AWS::SageMaker::Endpoint")
-    tags = {f"aws:ResourceTag/{k}": v for k, v in deployed.tags(endpoint).items()}
+    tags = deployed.tag_context(endpoint)
     member = smus_member(PROJECT, exported_member_policies(deployed))
     arn = deployed.ref(endpoint)
     assert identity_only(member, "sagemaker:InvokeEndpoint", arn, **tags).allowed
@@ -254,7 +254,7 @@ def test_member_invokes_the_model_through_the_profile(synthesized: Synthesized, 
     deployed = _pattern(synthesized, blueprint, {"ModelSource": "Bedrock"})
     profile_id = _only(deployed, "AWS::Bedrock::ApplicationInferenceProfile")
     profile = deployed.attribute(profile_id, "InferenceProfileArn")
-    tags = {f"aws:ResourceTag/{k}": v for k, v in deployed.tags(profile_id).items()}
+    tags = deployed.tag_context(profile_id)
     model = f"arn:aws:bedrock:{REGION}::foundation-model/amazon.nova-lite-v1:0"
     member = smus_member(PROJECT, exported_member_policies(deployed))
     assert _allowed(

@@ -58,6 +58,10 @@ class Deployed:
         tags = self.properties(logical_id).get("Tags", {})
         return {tag["Key"]: tag["Value"] for tag in tags} if isinstance(tags, list) else dict(tags)
 
+    def tag_context(self, logical_id: str) -> dict[str, str]:
+        """The ``aws:ResourceTag/*`` request context keys of a resource."""
+        return {f"aws:ResourceTag/{k}": v for k, v in self.tags(logical_id).items()}
+
     def ref(self, logical_id: str) -> str:
         """What ``Ref`` returns for a resource of this template."""
         return str(self._physical(logical_id)["Ref"])

@@ -135,7 +135,7 @@ class Sandbox:
                 "kms:EncryptionContextKeys": ["aws:s3:arn"],
                 "kms:EncryptionContext:aws:s3:arn": self.bucket_arn,
             },
-            **self.resource_tags(self.key_id),
+            **self.deployed.tag_context(self.key_id),
         )
         key_policy = self.deployed.properties(self.key_id)["KeyPolicy"]
         return evaluate(
@@ -145,10 +145,6 @@ class Sandbox:
             resource_policy=key_policy,
             resource_is_kms_key=True,
         )
-
-    def resource_tags(self, logical_id: str) -> dict[str, str]:
-        """``aws:ResourceTag/*`` context keys of a resource of this template."""
-        return {f"aws:ResourceTag/{k}": v for k, v in self.deployed.tags(logical_id).items()}
 
 
 def identity_only(member: Member, action: str, resource: str, **context: Any) -> Result:
