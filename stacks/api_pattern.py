@@ -67,6 +67,7 @@ class ApiPatternStack(BlueprintStack):
             profile_name=Fn.sub(f"{self.blueprint_name}-${{{smus.ENVIRONMENT_ID}}}"),
             forms=ALL_FORMS,
             guardrail_id=self.models.guardrail_id,
+            guardrail_version=self.models.guardrail_version,
             cost_profile=self.models.cost_profile,
             tags={"EnvironmentId": Fn.ref(smus.ENVIRONMENT_ID), "ProjectId": Fn.ref(smus.PROJECT_ID)},
         )

@@ -62,7 +62,7 @@ def _export_member_policy(stack: ApiPatternStack) -> None:
         ),
         statements=[iam.PolicyStatement(actions=["cloudformation:DescribeStacks"], resources=[Aws.STACK_ID])],
     )
-    stack.source.bedrock.grant_invoke_where(members, stack.source.uses_bedrock)
+    stack.source.bedrock.grant_invoke_where(members)
     stack.endpoint.grant_invoke_where(members, stack.source.uses_sagemaker)
     CfnOutput(
         stack,

@@ -111,7 +111,14 @@ def test_members_invoke_the_model_and_application_clients_the_api(pattern: tuple
     assert "execute-api" not in str(members)
     document = template["Resources"][output["Value"]["Ref"]]["Properties"]["PolicyDocument"]["Statement"]
     conditions = [s["Fn::If"][0] for s in document if "Fn::If" in s]
-    assert [c.split("Model")[1][:15] for c in conditions] == ["UsesBedrock2E65", "BedrockRoutesTh", "UsesSageMaker89"]
+    assert [re.sub("[0-9A-F]{8}$", "", c.removeprefix("Model")) for c in conditions] == [
+        "BedrockHasNoGuardrail",
+        "BedrockHasGuardrail",  # allow with the guardrail
+        "BedrockHasGuardrail",  # deny without it
+        "BedrockHasGuardrail",  # apply it
+        "BedrockRoutesThroughProfile",
+        "UsesSageMaker",
+    ]
     assert [s["Action"] for s in members][-1] == "sagemaker:InvokeEndpoint"
     client_output = template["Outputs"]["ApiClientPolicyArn"]
     assert "Export" not in client_output

@@ -267,6 +267,31 @@ def test_member_invokes_the_model_through_the_profile(synthesized: Synthesized, 
 
 
 @pytest.mark.parametrize("blueprint", ["realtime-inference", "serverless-inference"])
+def test_with_a_guardrail_members_invoke_only_through_it(synthesized: Synthesized, blueprint: str) -> None:
+    """The API applies the guardrail on every call; members invoking directly must name it too."""
+    guardrail_id = "abcd1234efgh"
+    parameters = {"ModelSource": "Bedrock", "GuardrailId": guardrail_id, "GuardrailVersion": "3"}
+    deployed = _pattern(synthesized, blueprint, parameters)
+    profile_id = _only(deployed, "AWS::Bedrock::ApplicationInferenceProfile")
+    profile = deployed.attribute(profile_id, "InferenceProfileArn")
+    tags = deployed.tag_context(profile_id)
+    guardrail = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:guardrail/{guardrail_id}"
+    member = smus_member(PROJECT, exported_member_policies(deployed))
+
+    def invoke(**context: str) -> bool:
+        return identity_only(member, "bedrock:InvokeModel", profile, **tags, **context).allowed
+
+    assert invoke(**{"bedrock:GuardrailIdentifier": f"{guardrail}:3"})
+    assert not invoke()
+    assert not invoke(**{"bedrock:GuardrailIdentifier": f"{guardrail.replace(guardrail_id, 'zzzz9999zzzz')}:3"})
+    assert not invoke(**{"bedrock:GuardrailIdentifier": f"{guardrail}:2"})
+    project_tagged = {"aws:ResourceTag/AmazonDataZoneProject": PROJECT}
+    assert identity_only(member, "bedrock:ApplyGuardrail", guardrail, **project_tagged).allowed
+    # SMUS's boundary allows ApplyGuardrail only on guardrails tagged with the caller's project (README).
+    assert not identity_only(member, "bedrock:ApplyGuardrail", guardrail).allowed
+
+
+@pytest.mark.parametrize("blueprint", ["realtime-inference", "serverless-inference"])
 def test_members_cannot_call_the_api_but_application_clients_can(synthesized: Synthesized, blueprint: str) -> None:
     deployed = _pattern(synthesized, blueprint, {"ModelSource": "Bedrock"})
     api = _only(deployed, "AWS::ApiGateway::RestApi")

@@ -40,6 +40,7 @@ class BedrockModel(Construct):
         profile_name: str,
         tags: Mapping[str, str],
         guardrail_id: str = "",
+        guardrail_version: str = "DRAFT",
         cost_profile: CfnCondition | None = None,
     ) -> None:
         """:param model_id: the model in any form of ``BedrockForm``; a token or a literal (required).
@@ -47,6 +48,7 @@ class BedrockModel(Construct):
         :param profile_name: name of the application inference profile; carry the environment id (required).
         :param tags: tags for the application inference profile (cost allocation) (required).
         :param guardrail_id: guardrail applied on every call; empty for none. Default: none.
+        :param guardrail_version: version of the guardrail, a number or ``DRAFT``. Default: DRAFT.
         :param cost_profile: condition under which on-demand models go through the application inference profile;
             otherwise they are invoked directly. Default: none (always through the profile).
         """
@@ -66,7 +68,13 @@ class BedrockModel(Construct):
             Fn.condition_and(expression(enabled), Fn.condition_not(Fn.condition_equals(guardrail_id, ""))),
         )
         """Bedrock is used and a guardrail is given."""
+        self.has_no_guardrail = self._condition(
+            "HasNoGuardrail", Fn.condition_and(expression(enabled), Fn.condition_equals(guardrail_id, ""))
+        )
+        """Bedrock is used without a guardrail."""
         self._guardrail_arn = f"arn:{Aws.PARTITION}:bedrock:{Aws.REGION}:{Aws.ACCOUNT_ID}:guardrail/{guardrail_id}"
+        self._guardrail_identifiers = [self._guardrail_arn, f"{self._guardrail_arn}:{guardrail_version}"]
+        """What ``bedrock:GuardrailIdentifier`` holds for this guardrail: its ARN, optionally with the version."""
 
     def _build_form_conditions(self, model_id: str, enabled: CfnCondition, cost_profile: CfnCondition | None) -> None:
         """Tell the forms apart in CloudFormation: ARN or id, system profile, on demand, wrapped in our profile."""
@@ -143,16 +151,45 @@ class BedrockModel(Construct):
             iam.PolicyStatement(actions=["bedrock:ApplyGuardrail"], resources=[self._guardrail_arn])
         )
 
-    def grant_invoke_where(self, policy: iam.ManagedPolicy, enabled: CfnCondition) -> None:
-        """Add to ``policy``, under ``enabled``, invoking the model the way the pattern does: the invoke target, and
-        foundation models only through the invoked profile (``bedrock:InferenceProfileArn``). For people: SMUS's
-        boundary allows application inference profiles tagged ``AmazonDataZoneProject`` and foundation models only
-        with that condition key set."""
+    def grant_invoke_where(self, policy: iam.ManagedPolicy) -> None:
+        """Add to ``policy``, where Bedrock is used, invoking the model the way the pattern does: the invoke target,
+        foundation models only through the invoked profile (``bedrock:InferenceProfileArn``), and with a guardrail
+        only when the call carries it (``bedrock:GuardrailIdentifier``, Bedrock User Guide "Enforce the use of
+        specific guardrails in model inference requests"), so that people cannot skip the guardrail the API applies.
+
+        For SMUS members: their boundary allows application inference profiles tagged ``AmazonDataZoneProject``,
+        foundation models only with ``bedrock:InferenceProfileArn`` set, and ``bedrock:ApplyGuardrail`` only on
+        guardrails tagged with their project."""
         system_profile = Fn.condition_if(self.wraps_system_profile.logical_id, self.model_arn, Aws.NO_VALUE).to_string()
+        targets = [self.invoke_target, system_profile]
+        add_conditional_statement(
+            policy, self.has_no_guardrail, iam.PolicyStatement(actions=list(INVOKE_ACTIONS), resources=targets)
+        )
         add_conditional_statement(
             policy,
-            enabled,
-            iam.PolicyStatement(actions=list(INVOKE_ACTIONS), resources=[self.invoke_target, system_profile]),
+            self.has_guardrail,
+            iam.PolicyStatement(
+                actions=list(INVOKE_ACTIONS),
+                resources=targets,
+                conditions={"StringEquals": {"bedrock:GuardrailIdentifier": self._guardrail_identifiers}},
+            ),
+        )
+        # SMUS's own policy already allows invoking any application inference profile tagged with the project: only
+        # an explicit deny makes the guardrail binding (a missing key matches StringNotEquals).
+        add_conditional_statement(
+            policy,
+            self.has_guardrail,
+            iam.PolicyStatement(
+                effect=iam.Effect.DENY,
+                actions=list(INVOKE_ACTIONS),
+                resources=targets,
+                conditions={"StringNotEquals": {"bedrock:GuardrailIdentifier": self._guardrail_identifiers}},
+            ),
+        )
+        add_conditional_statement(
+            policy,
+            self.has_guardrail,
+            iam.PolicyStatement(actions=["bedrock:ApplyGuardrail"], resources=[self._guardrail_arn]),
         )
         add_conditional_statement(policy, self.routes_through_profile, self._routing_statement())
 

@@ -39,6 +39,8 @@ class BedrockChoice:
     """Forms this pattern accepts. Default: all."""
     guardrail_id: str = ""
     """Guardrail applied on every call; empty for none. Default: none."""
+    guardrail_version: str = "DRAFT"
+    """Version of the guardrail: a number or ``DRAFT``. Default: DRAFT."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Extra tags of the application inference profile. Default: none."""
     cost_profile: CfnCondition | None = None
@@ -96,6 +98,7 @@ class ModelSource(Construct):
             profile_name=bedrock.profile_name,
             tags=bedrock.tags,
             guardrail_id=bedrock.guardrail_id,
+            guardrail_version=bedrock.guardrail_version,
             cost_profile=bedrock.cost_profile,
         )
         """The Bedrock branch."""
