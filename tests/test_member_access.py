@@ -225,8 +225,11 @@ SAGEMAKER = {
 }
 
 
-def _pattern(synthesized: Synthesized, blueprint: str, parameters: dict[str, str]) -> Deployed:
-    sandbox = Deployed(synthesized.templates["genai-sandbox"], RESERVED, TOOLING_EXPORTS)
+def _pattern(
+    synthesized: Synthesized, blueprint: str, parameters: dict[str, str], network: str = "ProjectNetwork"
+) -> Deployed:
+    """A pattern environment deployed after a genai-sandbox environment of ``network`` mode, importing its exports."""
+    sandbox = Deployed(synthesized.templates["genai-sandbox"], RESERVED | {"NetworkMode": network}, TOOLING_EXPORTS)
     return Deployed(
         synthesized.templates[blueprint], RESERVED | {ENVIRONMENT_ID: "e9pattern1"} | parameters, sandbox.exports()
     )
@@ -237,9 +240,12 @@ def _only(deployed: Deployed, resource_type: str) -> str:
     return logical_id
 
 
+@pytest.mark.parametrize("network", ["ProjectNetwork", "NewVpc"])
 @pytest.mark.parametrize("blueprint", ["realtime-inference", "serverless-inference"])
-def test_member_invokes_the_endpoint_and_outsiders_cannot(synthesized: Synthesized, blueprint: str) -> None:
-    deployed = _pattern(synthesized, blueprint, SAGEMAKER)
+def test_member_invokes_the_endpoint_and_outsiders_cannot(
+    synthesized: Synthesized, blueprint: str, network: str
+) -> None:
+    deployed = _pattern(synthesized, blueprint, SAGEMAKER, network)
     endpoint = _only(deployed, "AWS::SageMaker::Endpoint")
     tags = deployed.tag_context(endpoint)
     member = smus_member(PROJECT, exported_member_policies(deployed))
@@ -249,9 +255,10 @@ def test_member_invokes_the_endpoint_and_outsiders_cannot(synthesized: Synthesiz
     assert identity_only(outsider, "sagemaker:InvokeEndpoint", arn, **tags).decision is Decision.EXPLICIT_DENY
 
 
+@pytest.mark.parametrize("network", ["ProjectNetwork", "NewVpc"])
 @pytest.mark.parametrize("blueprint", ["realtime-inference", "serverless-inference"])
-def test_member_invokes_the_model_through_the_profile(synthesized: Synthesized, blueprint: str) -> None:
-    deployed = _pattern(synthesized, blueprint, {"ModelSource": "Bedrock"})
+def test_member_invokes_the_model_through_the_profile(synthesized: Synthesized, blueprint: str, network: str) -> None:
+    deployed = _pattern(synthesized, blueprint, {"ModelSource": "Bedrock"}, network)
     profile_id = _only(deployed, "AWS::Bedrock::ApplicationInferenceProfile")
     profile = deployed.attribute(profile_id, "InferenceProfileArn")
     tags = deployed.tag_context(profile_id)
