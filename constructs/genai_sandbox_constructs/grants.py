@@ -6,9 +6,9 @@ from typing import Any, cast
 from weakref import WeakKeyDictionary
 
 import jsii
-from aws_cdk import Aws, CfnCondition, Fn, IResolvable, IResolveContext, Token
+from aws_cdk import Aws, CfnCondition, Fn
 from aws_cdk import aws_iam as iam
-from constructs import IConstruct
+from constructs import IConstruct, IValidation
 
 PolicyTarget = iam.ManagedPolicy | iam.IGrantable
 """A managed policy to extend, or a principal whose own policy receives the statements."""
@@ -34,37 +34,42 @@ def via_service(service: str) -> str:
     return f"{service}.{Aws.REGION}.{Aws.URL_SUFFIX}"
 
 
-@jsii.implements(IResolvable)
-class _DocumentWithConditionalStatements:
-    """Renders a managed policy's document followed by statements that exist only under their conditions."""
-
-    creation_stack: tuple[str, ...] = ()
+@jsii.implements(IValidation)
+class _ConditionalStatements:
+    """Statements of a managed policy that exist only under their conditions, rendered after its own statements."""
 
     def __init__(self, policy: iam.ManagedPolicy) -> None:
         self.policy = policy
-        self.conditional: list[tuple[CfnCondition, iam.PolicyStatement]] = []
+        self.statements: list[Any] = []
+        self.rendered_own = 0
 
-    def resolve(self, context: IResolveContext) -> Any:
-        rendered = dict(context.resolve(self.policy.document))
-        extra = [Fn.condition_if(c.logical_id, s.to_statement_json(), Aws.NO_VALUE) for c, s in self.conditional]
-        return {**rendered, "Statement": [*rendered.get("Statement", []), *(context.resolve(e) for e in extra)]}
+    def render(self) -> None:
+        own = self.policy.document.to_json()
+        self.rendered_own = int(self.policy.document.statement_count)
+        cfn = cast(iam.CfnManagedPolicy, self.policy.node.default_child)
+        cfn.policy_document = {**own, "Statement": [*own["Statement"], *self.statements]}
 
-    def to_string(self) -> str:
-        return Token.as_string(self)
+    def validate(self) -> list[str]:
+        if self.policy.document.statement_count == self.rendered_own:
+            return []
+        return ["statements were added to this policy after add_conditional_statement rendered its document"]
 
 
-_conditional_documents: WeakKeyDictionary[iam.ManagedPolicy, _DocumentWithConditionalStatements] = WeakKeyDictionary()
+_conditional: WeakKeyDictionary[iam.ManagedPolicy, _ConditionalStatements] = WeakKeyDictionary()
 
 
 def add_conditional_statement(
     policy: iam.ManagedPolicy, condition: CfnCondition, statement: iam.PolicyStatement
 ) -> None:
-    """Add ``statement`` to ``policy`` only where ``condition`` holds (``Fn::If`` in the document), so that one
-    policy, such as one exported to SMUS, serves every branch of a template. The policy needs one statement of its
+    """Add ``statement`` to ``policy`` only where ``condition`` holds (``Fn::If`` with ``AWS::NoValue`` in the
+    document), so that one policy, such as one exported to SMUS, serves every branch of a template.
+
+    The document is rendered here, in full (rendering it lazily at synthesis cost a Python callback per resolution):
+    add the policy's own statements first; one added later fails validation. The policy needs one statement of its
     own (``ManagedPolicy`` refuses an empty document)."""
-    producer = _conditional_documents.get(policy)
-    if producer is None:
-        producer = _DocumentWithConditionalStatements(policy)
-        _conditional_documents[policy] = producer
-        cast(iam.CfnManagedPolicy, policy.node.default_child).policy_document = producer
-    producer.conditional.append((condition, statement))
+    conditional = _conditional.get(policy)
+    if conditional is None:
+        conditional = _conditional[policy] = _ConditionalStatements(policy)
+        policy.node.add_validation(conditional)
+    conditional.statements.append(Fn.condition_if(condition.logical_id, statement.to_statement_json(), Aws.NO_VALUE))
+    conditional.render()

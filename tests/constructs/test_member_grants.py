@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_cdk import Fn
+from aws_cdk import Aws, CfnCondition, Fn
 from aws_cdk import aws_iam as iam
 
 from genai_sandbox_constructs import ConfigurationError, SandboxBucket, SandboxDiscovery, SandboxKey
 from genai_sandbox_constructs.bucket_access import Access
+from genai_sandbox_constructs.grants import add_conditional_statement
 from genai_sandbox_constructs.members import project_members, smus_project_role_pattern
 from genai_sandbox_constructs.roles import sagemaker_role
 from genai_sandbox_constructs.training import _check_role_name
@@ -88,3 +89,18 @@ def test_sagemaker_roles_take_a_name_when_members_must_pass_them() -> None:
     sagemaker_role(stack, "Role", "d", role_name="datazone-sandbox-training-e1")
     (role,) = [r for r in json_of(stack)["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
     assert role["Properties"]["RoleName"] == "datazone-sandbox-training-e1"
+
+
+def test_conditional_statements_follow_the_policys_own_and_later_ones_fail_validation() -> None:
+    stack = new_stack()
+    condition = CfnCondition(stack, "Used", expression=Fn.condition_equals(Aws.REGION, "us-east-1"))
+    policy = iam.ManagedPolicy(stack, "Members", statements=[iam.PolicyStatement(actions=["a:b"], resources=["*"])])
+    add_conditional_statement(policy, condition, iam.PolicyStatement(actions=["c:d"], resources=["*"]))
+    (rendered,) = [r for r in json_of(stack)["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
+    own, conditional = rendered["Properties"]["PolicyDocument"]["Statement"]
+    assert own["Action"] == "a:b"
+    assert conditional == {
+        "Fn::If": ["Used", {"Action": "c:d", "Effect": "Allow", "Resource": "*"}, {"Ref": "AWS::NoValue"}]
+    }
+    policy.add_statements(iam.PolicyStatement(actions=["e:f"], resources=["*"]))
+    assert any("after add_conditional_statement" in error for error in policy.node.validate())
