@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from aws_cdk import Aws, Token
+from aws_cdk import Aws, RemovalPolicy, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
@@ -41,7 +41,9 @@ class ModelRegistry(Construct):
             model_package_group_name=group_name,
             model_package_group_description=description,
         )
-        """The model package group."""
+        self.group.apply_removal_policy(RemovalPolicy.RETAIN)
+        """The model package group; retained on stack deletion like the bucket (its versions are the project's
+        models, and SageMaker refuses to delete a group that still holds versions)."""
         self.group_name = group_name
         """Name of the group."""
         arn_prefix = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}"
