@@ -1,8 +1,8 @@
-"""One way to declare a String parameter with its constraint, for every blueprint."""
+"""One way to declare String, Number and switch parameters with their constraints, for every blueprint."""
 
 from __future__ import annotations
 
-from aws_cdk import CfnCondition, CfnParameter, Fn, Stack
+from aws_cdk import CfnCondition, CfnParameter, CfnRule, CfnRuleAssertion, Fn, Stack
 
 
 def string_parameter(
@@ -36,8 +36,26 @@ def number_parameter(
     low: int,
     high: int,
     allowed_values: list[int] | None = None,
+    compared_in_rules: bool = False,
 ) -> float:
-    """Declare a Number parameter from ``low`` to ``high`` (optionally one of ``allowed_values``); return its token."""
+    """Declare a Number parameter from ``low`` to ``high`` (optionally one of ``allowed_values``); return its token.
+
+    ``compared_in_rules``: Rules compare values as the strings given, so ``010`` or ``10.0`` (valid Numbers) would
+    slip past them: a Rule then requires the plain form (``Fn::Contains`` of every whole number in the range).
+    """
+    if compared_in_rules:
+        plain = [str(n) for n in (allowed_values or range(low, high + 1))]
+        CfnRule(
+            stack,
+            f"{name}IsPlain",
+            assertions=[
+                CfnRuleAssertion(
+                    assert_=Fn.condition_contains(plain, Fn.ref(name)),
+                    assert_description=f"{name} must be a whole number from {low} to {high} without leading zeros "
+                    "or decimals, such as 2 (not 02 or 2.0).",
+                )
+            ],
+        )
     return CfnParameter(
         stack,
         name,

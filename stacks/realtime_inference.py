@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import CfnCondition, CfnRule, CfnRuleAssertion, Fn, ICfnRuleConditionExpression, Stack, Token
 
 from genai_sandbox_constructs.endpoints import RealtimeEndpoint
+from genai_sandbox_constructs.instance_types import HOSTING_INSTANCE_TYPES
 
 from . import smus
 from .api_pattern import ApiPatternStack
@@ -20,10 +21,9 @@ class RealtimeInferenceStack(ApiPatternStack):
         instance_type = string_parameter(
             self,
             "InstanceType",
-            "ModelSource SageMaker: endpoint instance type (ml.<family>.<size>).",
+            "ModelSource SageMaker: endpoint instance type, one SageMaker hosting accepts (ml.<family>.<size>).",
             default="ml.m5.xlarge",
-            pattern=r"^ml\.[a-z0-9-]+\.[0-9]*x?large$",
-            constraint="must be a SageMaker instance type such as ml.m5.xlarge or ml.g5.2xlarge",
+            allowed_values=list(HOSTING_INSTANCE_TYPES),
         )
         minimum, maximum, target = self._capacity()
         capture_enabled, percent = self._capture()
@@ -54,9 +54,16 @@ class RealtimeInferenceStack(ApiPatternStack):
             default=0,
             low=0,
             high=MAX_INSTANCES,
+            compared_in_rules=True,
         )
         maximum = number_parameter(
-            self, "MaxInstanceCount", "Maximum instances autoscaling may add.", default=2, low=1, high=MAX_INSTANCES
+            self,
+            "MaxInstanceCount",
+            "Maximum instances autoscaling may add.",
+            default=2,
+            low=1,
+            high=MAX_INSTANCES,
+            compared_in_rules=True,
         )
         target = number_parameter(
             self,

@@ -38,7 +38,13 @@ class ServerlessInferenceStack(ApiPatternStack):
             allowed_values=MEMORY_SIZES,
         )
         maximum = number_parameter(
-            self, "MaxConcurrency", "ModelSource SageMaker: concurrent invocations at most.", default=5, low=1, high=200
+            self,
+            "MaxConcurrency",
+            "ModelSource SageMaker: concurrent invocations at most.",
+            default=5,
+            low=1,
+            high=200,
+            compared_in_rules=True,
         )
         provisioned = number_parameter(
             self,
@@ -48,6 +54,7 @@ class ServerlessInferenceStack(ApiPatternStack):
             low=0,
             high=200,
             allowed_values=[0, *PROVISIONED_STEPS],
+            compared_in_rules=True,
         )
         self._add_provisioned_rule(provisioned)
         has_provisioned = CfnCondition(

@@ -16,6 +16,7 @@ from aws_cdk import aws_kms as kms
 from blueprints.catalogue import Blueprint
 from blueprints.synthesis import select_blueprints
 from genai_sandbox_constructs import ConfigurationError, LifecycleDays, ModelRegistry, SandboxBucket
+from genai_sandbox_constructs.instance_types import HOSTING_INSTANCE_TYPES
 from genai_sandbox_constructs.model_source import ALL_FORMS, describe
 from genai_sandbox_constructs.serverless_endpoint import check_serverless_model
 from stacks.environment_settings import EnvironmentSettings
@@ -268,7 +269,7 @@ PATTERN_CASES = [
     (
         "realtime-inference",
         {"InstanceType": "m5.xlarge"},
-        ["InstanceType='m5.xlarge': must be a SageMaker instance type such as ml.m5.xlarge or ml.g5.2xlarge"],
+        [f"InstanceType='m5.xlarge': must be one of {', '.join(HOSTING_INSTANCE_TYPES)}"],
     ),
     (
         "realtime-inference",
@@ -328,6 +329,32 @@ PATTERN_CASES = [
     ("realtime-inference", {"Environment": "prod", "MaxInstanceCount": "1"}, []),  # Bedrock scales nothing
     ("serverless-inference", {**SAGEMAKER, "ProvisionedConcurrency": "10", "MaxConcurrency": "10"}, []),
     ("serverless-inference", {"ProvisionedConcurrency": "50", "MaxConcurrency": "10"}, []),  # Bedrock
+    # Rules compare the strings given: a leading zero or a decimal would slip past them, so it is refused by name.
+    (
+        "realtime-inference",
+        {**SAGEMAKER, "MinInstanceCount": "010", "MaxInstanceCount": "10"},
+        [
+            "MinInstanceCountIsPlain: MinInstanceCount must be a whole number from 0 to 20 without leading zeros or "
+            "decimals, such as 2 (not 02 or 2.0)."
+        ],
+    ),
+    (
+        "realtime-inference",
+        {**SAGEMAKER, "MinInstanceCount": "10", "MaxInstanceCount": "010"},
+        [
+            "MaxInstanceCountIsPlain: MaxInstanceCount must be a whole number from 1 to 20 without leading zeros or "
+            "decimals, such as 2 (not 02 or 2.0).",
+            "MaxInstancesFitMinimum: MinInstanceCount 10 needs MaxInstanceCount 10 or more.",
+        ],
+    ),
+    (
+        "serverless-inference",
+        {**SAGEMAKER, "MaxConcurrency": "5.0"},
+        [
+            "MaxConcurrencyIsPlain: MaxConcurrency must be a whole number from 1 to 200 without leading zeros or "
+            "decimals, such as 2 (not 02 or 2.0)."
+        ],
+    ),
 ]
 
 

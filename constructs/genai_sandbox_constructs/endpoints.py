@@ -15,11 +15,13 @@ from . import layout
 from .conditions import any_equal
 from .errors import Problems
 from .grants import add_conditional_statement
+from .instance_types import HOSTING_INSTANCE_TYPES
 
 VARIANT = "AllTraffic"
 NVME_FAMILIES = (
-    "c5d", "c6gd", "c6id", "g4dn", "g5", "g6", "g6e", "gr6", "m5d", "m6gd", "m6id", "p3dn", "p4d", "p4de", "p5",
-    "p5e", "p5en", "p6-b200", "r5d", "r6gd", "r6id", "trn1", "trn1n", "trn2",
+    "c5d", "c6gd", "c6id", "dl1", "g4dn", "g5", "g6", "g6e", "g7e", "gr6", "m5d", "m6gd", "m6id", "p3dn", "p4d",
+    "p4de", "p5", "p5e", "p5en", "p6-b200", "p6-b300", "p6e-gb200", "r5d", "r6gd", "r6id", "r7gd", "trn1", "trn1n",
+    "trn2",
 )  # fmt: skip
 """SageMaker hosting families with NVMe instance storage: "If you specify a value for KmsKeyId when using any
 nitro-based instances with local storage, the call to CreateEndpointConfig fails" (SageMaker API reference)."""
@@ -104,7 +106,7 @@ class RealtimeEndpoint(EndpointBase):
         :param max_instances: maximum instance count (required).
         :param target_invocations: invocations per instance per minute autoscaling aims at (required).
         """
-        _check_name_prefix(name_prefix)
+        _check(name_prefix, instance_type)
         super().__init__(scope, construct_id)
         family = Fn.select(1, Fn.split(".", instance_type))
         self.has_nvme = CfnCondition(self, "HasNvmeStorage", expression=any_equal(family, NVME_FAMILIES))
@@ -158,14 +160,18 @@ class RealtimeEndpoint(EndpointBase):
         )
 
 
-NAME_PREFIX_LIMIT = 43
-"""Endpoint names take 63 characters; ``-ml-<family>-<size>`` takes up to 20 of them."""
+NAME_PREFIX_LIMIT = 63 - 1 - max(len(instance_type) for instance_type in HOSTING_INSTANCE_TYPES)
+"""Endpoint names take 63 characters; ``-ml-<family>-<size>`` takes up to 22 of them."""
 
 
-def _check_name_prefix(prefix: str) -> None:
-    if Token.is_unresolved(prefix):
-        return  # a parameter: its AllowedPattern applies
+def _check(prefix: str, instance_type: str) -> None:
+    """Literal values only: parameters are checked by their AllowedPattern and AllowedValues."""
     problems = Problems("RealtimeEndpoint")
-    if len(prefix) > NAME_PREFIX_LIMIT or not re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*", prefix):
+    literal_prefix = not Token.is_unresolved(prefix)
+    if literal_prefix and (len(prefix) > NAME_PREFIX_LIMIT or not re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*", prefix)):
         problems.add("name_prefix", prefix, f"1-{NAME_PREFIX_LIMIT} letters, digits and inner hyphens")
+    if not Token.is_unresolved(instance_type) and instance_type not in HOSTING_INSTANCE_TYPES:
+        problems.add(
+            "instance_type", instance_type, "a SageMaker hosting instance type such as ml.m5.xlarge or ml.g5.2xlarge"
+        )
     problems.raise_if_any()
