@@ -10,6 +10,7 @@ from genai_sandbox_constructs.conditions import make_conditional
 from genai_sandbox_constructs.endpoints import VARIANT, EndpointBase
 from genai_sandbox_constructs.inference_api import STAGE
 from genai_sandbox_constructs.model_source import ALL_FORMS, BedrockChoice, ModelSource, SageMakerChoice
+from genai_sandbox_constructs.model_source.sagemaker_model import SageMakerModel
 from genai_sandbox_constructs.monitoring import EndpointToWatch, Monitoring
 from genai_sandbox_constructs.roles import conditional_policy
 
@@ -37,14 +38,15 @@ class ApiPatternStack(BlueprintStack):
         self.source = ModelSource(
             self, "Model", source=self.models.source, bedrock=self._bedrock(), sagemaker=self._sagemaker()
         )
-        self.endpoint = self._build_endpoint(self.source.sagemaker.model.attr_model_name)
+        self.bedrock_model, self.sagemaker_model = self.source.branches()
+        self.endpoint = self._build_endpoint(self.sagemaker_model)
         make_conditional(self.endpoint, self.source.uses_sagemaker)
         self.api = self._build_api(description)
         self._grant_model_access()
         self._build_monitoring()
         export_api(self)
 
-    def _build_endpoint(self, model_name: str) -> EndpointBase:
+    def _build_endpoint(self, model: SageMakerModel) -> EndpointBase:
         raise NotImplementedError
 
     def _sagemaker(self) -> SageMakerChoice:
@@ -87,7 +89,7 @@ class ApiPatternStack(BlueprintStack):
             description=description,
             environment={
                 "MODEL_SOURCE": self.models.source,
-                "MODEL_ID": self.source.bedrock.invoke_target,
+                "MODEL_ID": self.bedrock_model.invoke_target,
                 "GUARDRAIL_ID": self.models.guardrail_id,
                 "GUARDRAIL_VERSION": self.models.guardrail_version,
                 "ENDPOINT_NAME": Fn.condition_if(

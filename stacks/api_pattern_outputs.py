@@ -38,7 +38,7 @@ def export_api(stack: ApiPatternStack) -> None:
     CfnOutput(
         stack,
         "ModelInvokeTarget",
-        value=stack.source.bedrock.invoke_target,
+        value=stack.bedrock_model.invoke_target,
         description="Bedrock modelId the API calls (ModelSource Bedrock only).",
         condition=stack.source.uses_bedrock,
     )
@@ -62,7 +62,7 @@ def _export_member_policy(stack: ApiPatternStack) -> None:
         ),
         statements=[iam.PolicyStatement(actions=["cloudformation:DescribeStacks"], resources=[Aws.STACK_ID])],
     )
-    stack.source.bedrock.grant_invoke_where(members)
+    stack.bedrock_model.grant_invoke_where(members)
     stack.endpoint.grant_invoke_where(members, stack.source.uses_sagemaker)
     CfnOutput(
         stack,

@@ -6,6 +6,7 @@ from aws_cdk import CfnCondition, CfnRule, CfnRuleAssertion, Fn, ICfnRuleConditi
 
 from genai_sandbox_constructs.endpoints import RealtimeEndpoint
 from genai_sandbox_constructs.instance_types import HOSTING_INSTANCE_TYPES
+from genai_sandbox_constructs.model_source.sagemaker_model import SageMakerModel
 
 from . import smus
 from .api_pattern import ApiPatternStack
@@ -17,7 +18,7 @@ class RealtimeInferenceStack(ApiPatternStack):
 
     SETTINGS_COLUMNS = ("LogRetentionDays", "LatencyAlarmMs", "ModelLatencyAlarmUs", "RealtimeMinInstances")
 
-    def _build_endpoint(self, model_name: str) -> RealtimeEndpoint:
+    def _build_endpoint(self, model: SageMakerModel) -> RealtimeEndpoint:
         instance_type = string_parameter(
             self,
             "InstanceType",
@@ -32,7 +33,7 @@ class RealtimeInferenceStack(ApiPatternStack):
             self,
             "Endpoint",
             name_prefix=Fn.ref(smus.ENVIRONMENT_ID),
-            model_name=model_name,
+            model=model,
             instance_type=instance_type,
             key_arn=self.imports.key_arn,
             bucket_name=self.imports.bucket_name,
@@ -42,7 +43,7 @@ class RealtimeInferenceStack(ApiPatternStack):
             max_instances=maximum,
             target_invocations=target,
         )
-        self.source.sagemaker.grant_capture(self.imports.bucket)
+        self.sagemaker_model.grant_capture(self.imports.bucket)
         return endpoint
 
     def _capacity(self) -> tuple[float, float, float]:

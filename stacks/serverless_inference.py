@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aws_cdk import Aws, CfnCondition, CfnRule, CfnRuleAssertion, Fn, Token
 
-from genai_sandbox_constructs.model_source import SageMakerChoice
-from genai_sandbox_constructs.serverless_endpoint import ServerlessEndpoint, check_serverless_model
+from genai_sandbox_constructs.model_source.sagemaker_model import SageMakerModel
+from genai_sandbox_constructs.serverless_endpoint import ServerlessEndpoint
 
 from .api_pattern import ApiPatternStack
 from .parameters import number_parameter
@@ -22,12 +22,7 @@ class ServerlessInferenceStack(ApiPatternStack):
     NETWORK_ISOLATION = False
     RUNS_IN_VPC = False
 
-    def _sagemaker(self) -> SageMakerChoice:
-        choice = super()._sagemaker()
-        check_serverless_model(subnet_ids=choice.subnet_ids, network_isolation=choice.network_isolation)
-        return choice
-
-    def _build_endpoint(self, model_name: str) -> ServerlessEndpoint:
+    def _build_endpoint(self, model: SageMakerModel) -> ServerlessEndpoint:
         memory = number_parameter(
             self,
             "MemorySizeInMB",
@@ -63,7 +58,7 @@ class ServerlessInferenceStack(ApiPatternStack):
         return ServerlessEndpoint(
             self,
             "Endpoint",
-            model_name=model_name,
+            model=model,
             memory_mb=memory,
             max_concurrency=maximum,
             provisioned_concurrency=Token.as_number(

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from typing import Any
 
 import pytest
-from aws_cdk import CfnCondition
 
 from genai_sandbox_constructs import ConfigurationError
 from genai_sandbox_constructs.endpoints import RealtimeEndpoint
@@ -14,7 +13,7 @@ from genai_sandbox_constructs.inference_api import HANDLER_SOURCE
 from tests.conftest import Synthesized
 from tests.helpers.conditions import Evaluated
 from tests.helpers.policies import statements
-from tests.helpers.stacks import new_stack
+from tests.helpers.stacks import new_stack, sagemaker_model
 
 PATTERNS = ["realtime-inference", "serverless-inference"]
 SAGEMAKER = {
@@ -175,16 +174,16 @@ def test_a_new_instance_type_makes_a_new_endpoint(
 
 @pytest.mark.parametrize("prefix", ["team_a-" + "x" * 40, "a" + "-" * 30 + "b" * 42, "-a"])
 def test_endpoint_name_prefix_is_checked_at_synth_time(prefix: str) -> None:
+    stack = new_stack()
     with pytest.raises(ConfigurationError) as error:
         RealtimeEndpoint(
-            new_stack(),
+            stack,
             "Endpoint",
             name_prefix=prefix,
-            model_name="m",
+            model=sagemaker_model(stack),
             instance_type="ml.m5.xlarge",
             key_arn="k",
             bucket_name="b",
-            capture_enabled=cast(CfnCondition, "not reached: the prefix is checked first"),
             capture_percent=1,
             min_instances=1,
             max_instances=1,

@@ -10,7 +10,7 @@ from genai_sandbox_constructs.endpoints import NVME_FAMILIES, RealtimeEndpoint
 from genai_sandbox_constructs.instance_types import HOSTING_INSTANCE_TYPES
 from tests.conftest import Synthesized
 from tests.helpers.parameters import parameter_errors
-from tests.helpers.stacks import new_stack
+from tests.helpers.stacks import new_stack, sagemaker_model
 
 
 def test_hosting_instance_types_are_the_service_models() -> None:
@@ -31,16 +31,16 @@ def test_instance_type_parameter_takes_what_hosting_accepts(synthesized: Synthes
 
 
 def test_realtime_endpoint_refuses_a_literal_type_hosting_does_not_offer() -> None:
+    stack = new_stack()
     with pytest.raises(ConfigurationError, match=r"instance_type='ml\.m5\.huge'"):
         RealtimeEndpoint(
-            new_stack(),
+            stack,
             "Endpoint",
             name_prefix="env1",
-            model_name="m",
+            model=sagemaker_model(stack),
             instance_type="ml.m5.huge",
             key_arn="arn:aws:kms:us-east-1:111122223333:key/k",
             bucket_name="b",
-            capture_enabled=None,  # type: ignore[arg-type]
             capture_percent=20,
             min_instances=1,
             max_instances=2,

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Aws, RemovalPolicy
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from . import nag
 from .bucket_access import Access, BucketAccess, check_prefix, object_statements
 from .grants import PolicyTarget
+from .key import KeyLike, as_key
 from .lifecycle import LifecycleDays
 
 ACCESS_LOG_PREFIX = "sandbox-bucket/"
@@ -31,20 +31,21 @@ class SandboxBucket(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        encryption_key: kms.IKey,
+        encryption_key: KeyLike,
         lifecycle: LifecycleDays | None = None,
     ) -> None:
-        """:param encryption_key: customer-managed key for default encryption (required).
+        """:param encryption_key: customer-managed key for default encryption, a ``kms.IKey`` or ``SandboxKey``
+            (required).
         :param lifecycle: lifecycle timings. Default: ``LifecycleDays()``.
         """
         super().__init__(scope, construct_id)
-        self._key = encryption_key
+        self._key = as_key(encryption_key)
         days = lifecycle or LifecycleDays()
         self.access_log_bucket = self._build_access_log_bucket(days)
         """Receives the server access logs of ``bucket`` (SSE-S3: S3 cannot deliver logs to SSE-KMS buckets)."""
         self.bucket = self._build_bucket(days)
         """The sandbox bucket."""
-        self.access = BucketAccess(self, bucket_arn=self.bucket.bucket_arn, key_arn=encryption_key.key_arn)
+        self.access = BucketAccess(self, bucket_arn=self.bucket.bucket_arn, key_arn=self._key.key_arn)
         """Prefix-scoped grants on the bucket."""
 
     def grant_read(self, prefix: str, target: PolicyTarget) -> None:
@@ -97,6 +98,26 @@ class SandboxBucket(Construct):
         _acknowledge_no_replication(log_bucket)
         return log_bucket
 
+    def _log_to_access_log_bucket(self, bucket: s3.Bucket) -> None:
+        """Server access logs through a bucket policy for the S3 logging service, set on the L1: the L2's
+        ``server_access_logs_bucket`` uses an ACL (refused with owner-enforced ownership) unless the App sets
+        ``@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy``, and a construct must work in any App."""
+        cfn_bucket = cast(s3.CfnBucket, bucket.node.default_child)
+        cfn_bucket.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
+            destination_bucket_name=self.access_log_bucket.bucket_name, log_file_prefix=ACCESS_LOG_PREFIX
+        )
+        self.access_log_bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
+                actions=["s3:PutObject"],
+                resources=[self.access_log_bucket.arn_for_objects(f"{ACCESS_LOG_PREFIX}*")],
+                conditions={
+                    "ArnLike": {"aws:SourceArn": bucket.bucket_arn},
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                },
+            )
+        )
+
     def _build_bucket(self, days: LifecycleDays) -> s3.Bucket:
         bucket = _protected_bucket(
             self,
@@ -104,10 +125,9 @@ class SandboxBucket(Construct):
             encryption=s3.BucketEncryption.KMS,
             encryption_key=self._key,
             bucket_key_enabled=True,
-            server_access_logs_bucket=self.access_log_bucket,
-            server_access_logs_prefix=ACCESS_LOG_PREFIX,
             lifecycle_rules=days.sandbox_rules(),
         )
+        self._log_to_access_log_bucket(bucket)
         # Deny only when the header is sent and wrong. IAM User Guide, condition operators, "...IfExists": "If the
         # policy key is present in the context of the request, process the key as specified in the policy. If the key
         # is not present, evaluate the condition element as true." A StringNotEqualsIfExists deny would therefore

@@ -16,6 +16,7 @@ from .conditions import any_equal
 from .errors import Problems
 from .grants import add_conditional_statement
 from .instance_types import HOSTING_INSTANCE_TYPES
+from .model_source.sagemaker_model import SageMakerModel
 
 VARIANT = "AllTraffic"
 NVME_FAMILIES = (
@@ -50,14 +51,16 @@ class EndpointBase(Construct):
             iam.PolicyStatement(actions=["sagemaker:InvokeEndpoint"], resources=[self.endpoint.ref]),
         )
 
-    def _single_variant(self, model_name: str, variant: dict[str, Any], **config: Any) -> sagemaker.CfnEndpointConfig:
+    def _single_variant(
+        self, model: SageMakerModel, variant: dict[str, Any], **config: Any
+    ) -> sagemaker.CfnEndpointConfig:
         """An unnamed endpoint configuration (a change replaces it) with one ``AllTraffic`` variant."""
         return sagemaker.CfnEndpointConfig(
             self,
             "Config",
             production_variants=[
                 sagemaker.CfnEndpointConfig.ProductionVariantProperty(
-                    variant_name=VARIANT, model_name=model_name, **variant
+                    variant_name=VARIANT, model_name=model.model.attr_model_name, **variant
                 )
             ],
             **config,
@@ -84,24 +87,25 @@ class RealtimeEndpoint(EndpointBase):
         construct_id: str,
         *,
         name_prefix: str,
-        model_name: str,
+        model: SageMakerModel,
         instance_type: str,
         key_arn: str,
         bucket_name: str,
-        capture_enabled: CfnCondition,
-        capture_percent: float,
+        capture_enabled: bool | CfnCondition = False,
+        capture_percent: float = 20,
         min_instances: float,
         max_instances: float,
         target_invocations: float,
     ) -> None:
         """:param name_prefix: unique per account and region, such as the environment id; at most 43 characters of
             letters, digits and hyphens (the instance type adds up to 20) (required).
-        :param model_name: the SageMaker model (required).
+        :param model: the SageMaker model (required).
         :param instance_type: ``ml.*`` instance type; a token works (required).
         :param key_arn: KMS key for volumes and captured data (required).
         :param bucket_name: sandbox bucket receiving data capture under ``inference/realtime/capture/`` (required).
-        :param capture_enabled: condition under which requests and responses are captured (required).
-        :param capture_percent: share of requests captured, 1-100 (required).
+        :param capture_enabled: whether requests and responses are captured, or the condition under which they are.
+            Default: false.
+        :param capture_percent: share of requests captured, 1-100; a token works. Default: 20.
         :param min_instances: minimum (and initial) instance count, at least 1 (required).
         :param max_instances: maximum instance count (required).
         :param target_invocations: invocations per instance per minute autoscaling aims at (required).
@@ -120,11 +124,17 @@ class RealtimeEndpoint(EndpointBase):
             "CaptureContentTypeHeader": {"JsonContentTypes": ["application/json"]},
         }
         self.config = self._single_variant(
-            model_name,
+            model,
             {"initial_instance_count": min_instances, "instance_type": instance_type, "initial_variant_weight": 1},
             kms_key_id=Fn.condition_if(self.has_nvme.logical_id, Aws.NO_VALUE, key_arn).to_string(),
-            data_capture_config=Fn.condition_if(capture_enabled.logical_id, capture, Aws.NO_VALUE),
+            data_capture_config=(
+                Fn.condition_if(capture_enabled.logical_id, capture, Aws.NO_VALUE)
+                if isinstance(capture_enabled, CfnCondition)
+                else None
+            ),
         )
+        if capture_enabled is True:
+            self.config.add_property_override("DataCaptureConfig", capture)
         """The endpoint configuration; CloudFormation names it, so that a change replaces it."""
         self.endpoint = self._endpoint(
             self.config, Fn.join("-", [name_prefix, Fn.join("-", Fn.split(".", instance_type))])

@@ -5,11 +5,11 @@ from __future__ import annotations
 from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from . import nag
 from .grants import PolicyTarget, attach, owner
+from .key import KeyLike, as_key
 
 PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
 PUSH_ACTIONS = (
@@ -52,11 +52,11 @@ class ImageRepository(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        encryption_key: kms.IKey,
+        encryption_key: KeyLike,
         max_image_count: int = 100,
         untagged_image_days: int = 7,
     ) -> None:
-        """:param encryption_key: customer-managed key for the images (required).
+        """:param encryption_key: customer-managed key for the images, a ``kms.IKey`` or ``SandboxKey`` (required).
         :param max_image_count: tagged images kept, oldest expire first. Default: 100.
         :param untagged_image_days: days until untagged images expire. Default: 7.
         """
@@ -67,7 +67,7 @@ class ImageRepository(Construct):
             image_scan_on_push=True,
             image_tag_mutability=ecr.TagMutability.IMMUTABLE,
             encryption=ecr.RepositoryEncryption.KMS,
-            encryption_key=encryption_key,
+            encryption_key=as_key(encryption_key),
             removal_policy=RemovalPolicy.RETAIN,
         )
         """The repository; CloudFormation names it."""

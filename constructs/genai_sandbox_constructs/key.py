@@ -134,3 +134,12 @@ class SandboxKey(Construct):
                 resources=["*"],
             )
         )
+
+
+KeyLike = kms.IKey | SandboxKey
+"""Where a construct of this library takes a key: any ``kms.IKey``, or a ``SandboxKey`` as it is."""
+
+
+def as_key(key: KeyLike) -> kms.IKey:
+    """The ``kms.IKey`` behind ``key``."""
+    return key.key if isinstance(key, SandboxKey) else key

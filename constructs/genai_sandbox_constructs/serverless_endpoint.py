@@ -8,6 +8,7 @@ from constructs import Construct
 from . import nag
 from .endpoints import EndpointBase
 from .errors import Problems
+from .model_source.sagemaker_model import SageMakerModel
 
 
 class ServerlessEndpoint(EndpointBase):
@@ -20,20 +21,21 @@ class ServerlessEndpoint(EndpointBase):
         scope: Construct,
         construct_id: str,
         *,
-        model_name: str,
+        model: SageMakerModel,
         memory_mb: float,
         max_concurrency: float,
         provisioned_concurrency: float | None = None,
     ) -> None:
-        """:param model_name: the SageMaker model (required).
+        """:param model: the SageMaker model; it must run outside a VPC and without network isolation (required).
         :param memory_mb: 1024-6144 in steps of 1024 (required).
         :param max_concurrency: 1-200 (required).
         :param provisioned_concurrency: 1 to ``max_concurrency``; a number token of ``Fn.condition_if`` with
             ``AWS::NoValue`` makes it optional. Default: none.
         """
+        check_serverless_model(subnet_ids=model.subnet_ids, network_isolation=model.network_isolation)
         super().__init__(scope, construct_id)
         self.config = self._single_variant(
-            model_name,
+            model,
             {
                 "serverless_config": sagemaker.CfnEndpointConfig.ServerlessConfigProperty(
                     memory_size_in_mb=memory_mb,

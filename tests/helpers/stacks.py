@@ -8,6 +8,9 @@ from aws_cdk import BootstraplessSynthesizer, Stack
 from aws_cdk.assertions import Template
 
 from blueprints.synthesis import create_app
+from genai_sandbox_constructs.bucket_access import BucketAccess
+from genai_sandbox_constructs.model_source import ModelSource, SageMakerChoice
+from genai_sandbox_constructs.model_source.sagemaker_model import SageMakerModel
 
 
 def new_stack() -> Stack:
@@ -23,3 +26,26 @@ def template_of(stack: Stack) -> Template:
 def json_of(stack: Stack) -> dict[str, Any]:
     """The synthesized template of ``stack`` as a plain dict."""
     return dict(Template.from_stack(stack).to_json())
+
+
+def sagemaker_model(stack: Stack, *, network_isolation: bool = True, in_vpc: bool = True) -> SageMakerModel:
+    """A SageMaker model from an artifact and an image, for endpoint tests (chosen by a literal source)."""
+    source = ModelSource(
+        stack,
+        "Model",
+        source="SageMaker",
+        sagemaker=SageMakerChoice(
+            bucket=BucketAccess(stack, bucket_arn="arn:aws:s3:::b", key_arn=KEY_ARN),
+            bucket_name="b",
+            artifact_key="artifacts/models/m/model.tar.gz",
+            image_uri="111122223333.dkr.ecr.us-east-1.amazonaws.com/images:1",
+            network_isolation=network_isolation,
+            subnet_ids=["subnet-0a1b2c3d"] if in_vpc else None,
+            security_group_id="sg-0a1b2c3d" if in_vpc else None,
+        ),
+    )
+    assert source.sagemaker is not None
+    return source.sagemaker
+
+
+KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"

@@ -12,7 +12,7 @@ from constructs import Construct
 
 from ..bucket_access import BucketAccess
 from ..conditions import make_conditional
-from ..errors import Problems
+from ..errors import ConfigurationError, Problems
 from .bedrock_forms import ALL_FORMS, BedrockForm, classify, describe
 from .bedrock_model import BedrockModel
 from .sagemaker_model import SageMakerModel
@@ -75,14 +75,20 @@ class SageMakerChoice:
 
 class ModelSource(Construct):
     """``source`` (``Bedrock`` or ``SageMaker``, usually a parameter) picks the model; the other branch's resources
-    carry a false condition and are never created."""
+    carry a false condition and are never created. With a literal ``source``, only that branch is needed."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, source: str, bedrock: BedrockChoice, sagemaker: SageMakerChoice
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        source: str,
+        bedrock: BedrockChoice | None = None,
+        sagemaker: SageMakerChoice | None = None,
     ) -> None:
         """:param source: Bedrock or SageMaker; a token or a literal (required).
-        :param bedrock: the Bedrock model (required).
-        :param sagemaker: the SageMaker model (required).
+        :param bedrock: the Bedrock model. Default: none (allowed with ``source="SageMaker"``).
+        :param sagemaker: the SageMaker model. Default: none (allowed with ``source="Bedrock"``).
         """
         super().__init__(scope, construct_id)
         _validate(source, bedrock, sagemaker)
@@ -90,7 +96,20 @@ class ModelSource(Construct):
         """``source`` is Bedrock."""
         self.uses_sagemaker = CfnCondition(self, "UsesSageMaker", expression=Fn.condition_equals(source, SAGEMAKER))
         """``source`` is SageMaker."""
-        self.bedrock = BedrockModel(
+        self.bedrock = self._build_bedrock(bedrock) if bedrock and _may_be(source, BEDROCK) else None
+        """The Bedrock branch, when given and ``source`` may choose it."""
+        self.sagemaker = self._build_sagemaker(sagemaker) if sagemaker and _may_be(source, SAGEMAKER) else None
+        """The SageMaker branch, when given and ``source`` may choose it; its resources exist only when SageMaker is
+        chosen."""
+
+    def branches(self) -> tuple[BedrockModel, SageMakerModel]:
+        """Both branches, for callers that let ``source`` decide at deploy time (then both are required)."""
+        if self.bedrock is None or self.sagemaker is None:
+            raise ConfigurationError("ModelSource", ["branches: only one branch was given (source is a literal)"])
+        return self.bedrock, self.sagemaker
+
+    def _build_bedrock(self, bedrock: BedrockChoice) -> BedrockModel:
+        return BedrockModel(
             self,
             "Bedrock",
             model_id=bedrock.model_id,
@@ -101,8 +120,9 @@ class ModelSource(Construct):
             guardrail_version=bedrock.guardrail_version,
             cost_profile=bedrock.cost_profile,
         )
-        """The Bedrock branch."""
-        self.sagemaker = SageMakerModel(
+
+    def _build_sagemaker(self, sagemaker: SageMakerChoice) -> SageMakerModel:
+        model = SageMakerModel(
             self,
             "SageMaker",
             enabled=self.uses_sagemaker,
@@ -116,23 +136,34 @@ class ModelSource(Construct):
             security_group_id=sagemaker.security_group_id,
             image_repository_arn=sagemaker.image_repository_arn,
         )
-        """The SageMaker branch; every resource in it exists only when SageMaker is chosen."""
-        make_conditional(self.sagemaker, self.uses_sagemaker)
+        make_conditional(model, self.uses_sagemaker)
+        return model
 
     def grant_invoke_bedrock(self, role: iam.IRole, policy: iam.ManagedPolicy) -> None:
         """Let ``role`` (holding ``policy``) invoke the Bedrock model, through its guardrail when there is one."""
+        if self.bedrock is None:
+            raise ConfigurationError("ModelSource", ["grant_invoke_bedrock: no Bedrock branch was given"])
         self.bedrock.grant_invoke(role, policy)
 
 
-def _validate(source: str, bedrock: BedrockChoice, sagemaker: SageMakerChoice) -> None:
+def _validate(source: str, bedrock: BedrockChoice | None, sagemaker: SageMakerChoice | None) -> None:
     """Check literal values at synth time; tokens are checked by the template's patterns and Rules."""
     problems = Problems("ModelSource")
     if _literal(source) and source not in SOURCES:
         problems.add("source", source, f"one of {', '.join(SOURCES)}")
-    if _literal(bedrock.model_id):
+    for name, given in ((BEDROCK, bedrock), (SAGEMAKER, sagemaker)):
+        if given is None and _may_be(source, name):
+            problems.add(name.lower(), None, f"a {name} choice, since source may be {name}")
+    if bedrock is not None and _literal(bedrock.model_id):
         form = classify(bedrock.model_id)
         if form not in bedrock.forms:
             problems.add("bedrock.model_id", bedrock.model_id, f"one of: {describe(bedrock.forms)}")
+    if sagemaker is not None:
+        _validate_sagemaker(problems, sagemaker)
+    problems.raise_if_any()
+
+
+def _validate_sagemaker(problems: Problems, sagemaker: SageMakerChoice) -> None:
     for name, value, pattern in (
         ("sagemaker.artifact_key", sagemaker.artifact_key, ARTIFACT_KEY_PATTERN),
         ("sagemaker.image_uri", sagemaker.image_uri, IMAGE_URI_PATTERN),
@@ -140,7 +171,11 @@ def _validate(source: str, bedrock: BedrockChoice, sagemaker: SageMakerChoice) -
     ):
         if _literal(value) and value and not re.fullmatch(pattern, value):
             problems.add(name, value, f"empty or matching {pattern}")
-    problems.raise_if_any()
+
+
+def _may_be(source: str, name: str) -> bool:
+    """Whether ``source`` can be ``name``: a token can be either, a literal only itself."""
+    return not _literal(source) or source == name
 
 
 def _literal(value: str) -> bool:

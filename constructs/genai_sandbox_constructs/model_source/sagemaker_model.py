@@ -74,6 +74,10 @@ class SageMakerModel(Construct):
             {"ModelPackageName": model_package_arn},
             {"Image": image_uri, "ModelDataUrl": f"s3://{bucket_name}/{artifact_key}", "Mode": "SingleModel"},
         )
+        self.network_isolation = network_isolation
+        """Whether the container runs without network access (a token when decided at deploy time)."""
+        self.subnet_ids = subnet_ids
+        """The subnets the model runs in, or None (no VPC)."""
         self.model = self._build_model(container, network_isolation, subnet_ids, security_group_id, waits_for)
         """The model; CloudFormation names it, so that a change replaces it."""
 

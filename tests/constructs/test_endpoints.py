@@ -1,0 +1,73 @@
+"""Endpoints take the model object: the serverless one checks the model's settings, the real-time one captures
+data with a plain switch or a condition."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from genai_sandbox_constructs import ConfigurationError
+from genai_sandbox_constructs.endpoints import RealtimeEndpoint
+from genai_sandbox_constructs.serverless_endpoint import ServerlessEndpoint
+from tests.helpers.stacks import KEY_ARN, json_of, new_stack, sagemaker_model
+
+
+def _realtime_config(**options: Any) -> dict[str, Any]:
+    stack = new_stack()
+    RealtimeEndpoint(
+        stack,
+        "Endpoint",
+        name_prefix="env1",
+        model=sagemaker_model(stack),
+        instance_type="ml.m5.xlarge",
+        key_arn=KEY_ARN,
+        bucket_name="b",
+        min_instances=1,
+        max_instances=2,
+        target_invocations=100,
+        **options,
+    )
+    (config,) = [r for r in json_of(stack)["Resources"].values() if r["Type"] == "AWS::SageMaker::EndpointConfig"]
+    properties: dict[str, Any] = config["Properties"]
+    return properties
+
+
+def test_realtime_capture_is_off_by_default_and_a_plain_switch_turns_it_on() -> None:
+    assert "DataCaptureConfig" not in _realtime_config()
+    capture = _realtime_config(capture_enabled=True, capture_percent=5)["DataCaptureConfig"]
+    assert capture["InitialSamplingPercentage"] == 5
+    assert capture["DestinationS3Uri"] == "s3://b/inference/realtime/capture/"
+    assert capture["KmsKeyId"] == KEY_ARN
+
+
+def test_realtime_endpoint_serves_the_models_own_name() -> None:
+    (variant,) = _realtime_config()["ProductionVariants"]
+    assert variant["ModelName"]["Fn::GetAtt"][1] == "ModelName"
+    assert variant["ModelName"]["Fn::GetAtt"][0].startswith("ModelSageMakerModel")
+
+
+@pytest.mark.parametrize(
+    ("isolation", "in_vpc", "problems"),
+    [
+        (True, False, ["network_isolation=True: must be False: serverless endpoints cannot be isolated"]),
+        (False, True, ["subnet_ids=['subnet-0a1b2c3d']: must be None: serverless endpoints cannot run in a VPC"]),
+    ],
+)
+def test_serverless_endpoint_refuses_a_model_it_cannot_serve(
+    isolation: bool, in_vpc: bool, problems: list[str]
+) -> None:
+    stack = new_stack()
+    model = sagemaker_model(stack, network_isolation=isolation, in_vpc=in_vpc)
+    with pytest.raises(ConfigurationError) as error:
+        ServerlessEndpoint(stack, "Endpoint", model=model, memory_mb=2048, max_concurrency=5)
+    assert error.value.problems == problems
+
+
+def test_serverless_endpoint_serves_a_model_without_vpc_or_isolation() -> None:
+    stack = new_stack()
+    model = sagemaker_model(stack, network_isolation=False, in_vpc=False)
+    ServerlessEndpoint(stack, "Endpoint", model=model, memory_mb=2048, max_concurrency=5)
+    (config,) = [r for r in json_of(stack)["Resources"].values() if r["Type"] == "AWS::SageMaker::EndpointConfig"]
+    serverless = config["Properties"]["ProductionVariants"][0]["ServerlessConfig"]
+    assert serverless == {"MemorySizeInMB": 2048, "MaxConcurrency": 5}
