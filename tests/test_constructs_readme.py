@@ -1,0 +1,29 @@
+"""Every Python example of ``constructs/README.md`` runs as a new user would run it: a plain ``cdk.App()``, in a
+fresh interpreter, from a folder without this repository's ``cdk.json``."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parent.parent / "constructs" / "README.md"
+EXAMPLES = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
+
+
+def test_the_readme_has_an_example_per_pattern() -> None:
+    assert len(EXAMPLES) == 3
+    assert all("app.synth()" in example for example in EXAMPLES)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=["storage", "realtime", "serverless-and-bedrock"])
+def test_example_synthesizes_in_a_plain_app(example: str, tmp_path: Path) -> None:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("CDK_")}
+    result = subprocess.run(
+        [sys.executable, "-c", example], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
