@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from aws_cdk import CfnOutput, Fn
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from genai_sandbox_constructs import InferenceApi
 from genai_sandbox_constructs.conditions import make_conditional
-from genai_sandbox_constructs.endpoints import VARIANT, EndpointBase
-from genai_sandbox_constructs.inference_api import STAGE
+from genai_sandbox_constructs.endpoints import EndpointBase
 from genai_sandbox_constructs.model_source import ALL_FORMS, BedrockChoice, ModelSource, SageMakerChoice
 from genai_sandbox_constructs.model_source.sagemaker_model import SageMakerModel
-from genai_sandbox_constructs.monitoring import EndpointToWatch, Monitoring
+from genai_sandbox_constructs.monitoring import Monitoring
 from genai_sandbox_constructs.roles import conditional_policy
 
 from . import smus
@@ -128,21 +128,24 @@ class ApiPatternStack(BlueprintStack):
             condition_id="MonitorsApi",
         )
         self.monitoring = Monitoring(
-            self,
-            "Monitoring",
-            enabled=monitors,
-            key_arn=self.imports.key_arn,
-            api_name=self.api.api.rest_api_name,
-            stage_name=STAGE,
-            function_name=self.api.function.function_name,
-            latency_threshold_ms=self.settings.number("LatencyAlarmMs"),
-            endpoint=EndpointToWatch(
-                endpoint_name=self.endpoint.endpoint.attr_endpoint_name,
-                latency_threshold_us=self.settings.number("ModelLatencyAlarmUs"),
-                variant_name=VARIANT,
-                condition=self.source.uses_sagemaker,
-            ),
+            self, "Monitoring", enabled=monitors, encryption_key=kms.Key.from_key_arn(self, "Key", self.imports.key_arn)
         )
+        api_latency = self.settings.number("LatencyAlarmMs")
+        for alarm_id, metric, threshold, what in (
+            ("ApiServerErrors", self.api.metric_server_errors(), 1, "API answered with 5xx"),
+            ("ApiLatency", self.api.metric_latency(), api_latency, "API p90 latency (ms)"),
+            ("FunctionErrors", self.api.metric_function_errors(), 1, "the API function failed"),
+            ("FunctionThrottles", self.api.metric_function_throttles(), 1, "the API function was throttled"),
+        ):
+            self.monitoring.add_alarm(alarm_id, metric, threshold=threshold, description=what)
+        model_latency = self.settings.number("ModelLatencyAlarmUs")
+        for alarm_id, metric, threshold, what in (
+            ("EndpointErrors", self.endpoint.metric_invocation_5xx_errors(), 1, "the model answered 5xx"),
+            ("ModelLatency", self.endpoint.metric_model_latency(), model_latency, "model p90 latency (microseconds)"),
+        ):
+            self.monitoring.add_alarm(
+                alarm_id, metric, threshold=threshold, description=what, condition=self.source.uses_sagemaker
+            )
         CfnOutput(
             self,
             "AlarmTopicArn",

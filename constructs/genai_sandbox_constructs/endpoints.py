@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_cdk import Aws, CfnCondition, Fn, Token
 from aws_cdk import aws_applicationautoscaling as autoscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
@@ -17,6 +18,7 @@ from .errors import Problems
 from .grants import add_conditional_statement
 from .instance_types import HOSTING_INSTANCE_TYPES
 from .model_source.sagemaker_model import SageMakerModel
+from .monitoring import PERIOD
 
 VARIANT = "AllTraffic"
 NVME_FAMILIES = (
@@ -42,6 +44,23 @@ class EndpointBase(Construct):
     def grant_invoke(self, policy: iam.ManagedPolicy) -> None:
         """Let the holders of ``policy`` invoke this endpoint (and nothing else in SageMaker)."""
         policy.add_statements(iam.PolicyStatement(actions=["sagemaker:InvokeEndpoint"], resources=[self.endpoint.ref]))
+
+    def metric_invocation_5xx_errors(self) -> cloudwatch.Metric:
+        """5xx answers of the model, summed over five minutes."""
+        return self._metric("Invocation5XXErrors", "Sum")
+
+    def metric_model_latency(self) -> cloudwatch.Metric:
+        """p90 model latency in microseconds (SageMaker's unit), over five minutes."""
+        return self._metric("ModelLatency", "p90")
+
+    def _metric(self, name: str, statistic: str) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace="AWS/SageMaker",
+            metric_name=name,
+            dimensions_map={"EndpointName": self.endpoint.attr_endpoint_name, "VariantName": VARIANT},
+            statistic=statistic,
+            period=PERIOD,
+        )
 
     def grant_invoke_where(self, policy: iam.ManagedPolicy, exists: CfnCondition) -> None:
         """Add invoking this endpoint to ``policy``, under ``exists`` (the endpoint's own condition)."""

@@ -8,6 +8,7 @@ from typing import cast
 
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -16,6 +17,7 @@ from constructs import Construct
 
 from . import nag
 from .inference_api_findings import acknowledge_api, acknowledge_function
+from .monitoring import PERIOD
 from .network import grant_network_interfaces
 
 HANDLER_SOURCE = Path(__file__).parent / "handlers" / "inference_api.py"
@@ -84,6 +86,22 @@ class InferenceApi(Construct):
         """The execute-api ARN callers need ``execute-api:Invoke`` on."""
         self.url = f"{self.api.url}{RESOURCE}"
         """The URL to POST to (SigV4-signed)."""
+
+    def metric_server_errors(self) -> cloudwatch.Metric:
+        """5xx answers of the stage, summed over five minutes."""
+        return self.api.deployment_stage.metric_server_error(period=PERIOD, statistic="Sum")
+
+    def metric_latency(self) -> cloudwatch.Metric:
+        """p90 latency of the stage in milliseconds, over five minutes."""
+        return self.api.deployment_stage.metric_latency(period=PERIOD, statistic="p90")
+
+    def metric_function_errors(self) -> cloudwatch.Metric:
+        """Failed invocations of the function, summed over five minutes."""
+        return self.function.metric_errors(period=PERIOD, statistic="Sum")
+
+    def metric_function_throttles(self) -> cloudwatch.Metric:
+        """Throttled invocations of the function, summed over five minutes."""
+        return self.function.metric_throttles(period=PERIOD, statistic="Sum")
 
     def grant_invoke(self, policy: iam.ManagedPolicy) -> None:
         """Let the holders of ``policy`` call the API."""

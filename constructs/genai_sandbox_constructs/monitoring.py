@@ -1,93 +1,82 @@
-"""Alarms for an inference API (and its SageMaker endpoint) that notify an encrypted SNS topic."""
+"""An encrypted alarm topic, and alarms on any metric that notify it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import cast
 
-from aws_cdk import Aws, CfnCondition, Fn
+from aws_cdk import Aws, CfnCondition, Duration, Fn
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from .conditions import expression, make_conditional
+from .key import KeyLike, as_key
 
-PERIOD_SECONDS = 300
-
-
-@dataclass(frozen=True)
-class EndpointToWatch:
-    """A SageMaker endpoint variant, watched only under ``condition``."""
-
-    endpoint_name: str
-    """Name of the endpoint (required)."""
-    latency_threshold_us: float
-    """p90 model latency that raises an alarm, in microseconds (SageMaker's unit); a token works (required)."""
-    variant_name: str
-    """Name of the variant (required)."""
-    condition: CfnCondition
-    """When the endpoint exists (required)."""
+PERIOD = Duration.minutes(5)
+"""The period of the metrics the constructs offer for alarms (``metric_*``)."""
 
 
 class Monitoring(Construct):
-    """Under ``enabled``: an SNS topic encrypted with the sandbox key, and alarms on API 5xx and p90 latency,
-    function errors and throttles, and (when given) endpoint 5xx and p90 model latency. Missing data is not
-    breaching: an idle sandbox stays quiet."""
+    """Under ``enabled``: an SNS topic encrypted with the sandbox key that CloudWatch alarms of this account may
+    publish to, and the alarms added with ``add_alarm``. An alarm fires on one evaluation period at or above its
+    threshold; missing data is not breaching, so an idle sandbox stays quiet."""
 
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        enabled: CfnCondition,
-        key_arn: str,
-        api_name: str,
-        stage_name: str,
-        function_name: str,
-        latency_threshold_ms: float,
-        endpoint: EndpointToWatch | None = None,
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, enabled: CfnCondition, encryption_key: KeyLike) -> None:
         """:param enabled: condition under which the topic and alarms exist (required).
-        :param key_arn: KMS key of the topic (required).
-        :param api_name: name of the REST API (required).
-        :param stage_name: stage of the REST API (required).
-        :param function_name: the API's Lambda function (required).
-        :param latency_threshold_ms: p90 API latency that raises an alarm, in milliseconds; a token works (required).
-        :param endpoint: a SageMaker endpoint to watch too. Default: none.
+        :param encryption_key: key of the topic, a ``kms.IKey`` or ``SandboxKey``; its policy must let CloudWatch use
+            it (``SandboxKey`` does) (required).
         """
         super().__init__(scope, construct_id)
-        self.topic = sns.Topic(
-            self, "AlarmTopic", master_key=kms.Key.from_key_arn(self, "Key", key_arn), enforce_ssl=True
-        )
+        self._enabled = enabled
+        self.topic = sns.Topic(self, "AlarmTopic", master_key=as_key(encryption_key), enforce_ssl=True)
         """Alarm notifications; subscribe to it (email, chat) to be told."""
         self._allow_alarms_to_publish()
-        self._action = self.topic.topic_arn
-        api = [{"name": "ApiName", "value": api_name}, {"name": "Stage", "value": stage_name}]
-        function = [{"name": "FunctionName", "value": function_name}]
-        for alarm_id, namespace, metric, dimensions, threshold, what, percentile in (
-            ("ApiServerErrors", "AWS/ApiGateway", "5XXError", api, 1, "API answered with 5xx", None),
-            ("ApiLatency", "AWS/ApiGateway", "Latency", api, latency_threshold_ms, "API p90 latency (ms)", "p90"),
-            ("FunctionErrors", "AWS/Lambda", "Errors", function, 1, "the API function failed", None),
-            ("FunctionThrottles", "AWS/Lambda", "Throttles", function, 1, "the API function was throttled", None),
-        ):
-            self._alarm(
-                alarm_id,
-                namespace=namespace,
-                metric=metric,
-                dimensions=dimensions,
-                threshold=threshold,
-                what=what,
-                percentile=percentile,
-            )
+        self._watching: dict[str, CfnCondition] = {}
         make_conditional(self, enabled)
-        if endpoint is not None:
-            self._watch_endpoint(endpoint, enabled)
+
+    def add_alarm(
+        self,
+        alarm_id: str,
+        metric: cloudwatch.IMetric,
+        *,
+        threshold: float,
+        description: str,
+        condition: CfnCondition | None = None,
+    ) -> cloudwatch.Alarm:
+        """Alarm when ``metric`` reaches ``threshold`` (a number token works) and notify the topic.
+
+        :param condition: when the watched resource exists, such as an endpoint of one model source. Default: always.
+        """
+        alarm = cloudwatch.Alarm(
+            self,
+            alarm_id,
+            metric=metric,
+            threshold=threshold,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description=f"Gen AI sandbox: {description}.",
+        )
+        alarm.add_alarm_action(actions.SnsAction(self.topic))
+        if condition is not None:
+            cast(cloudwatch.CfnAlarm, alarm.node.default_child).cfn_options.condition = self._also(condition)
+        return alarm
+
+    def _also(self, condition: CfnCondition) -> CfnCondition:
+        """``enabled`` and ``condition``, one CloudFormation condition per watched condition."""
+        name = condition.node.id
+        if name not in self._watching:
+            both = Fn.condition_and(expression(self._enabled), expression(condition))
+            self._watching[name] = CfnCondition(self, f"Watches{name}", expression=both)
+        return self._watching[name]
 
     def _allow_alarms_to_publish(self) -> None:
         """A topic policy replaces SNS's default policy, so CloudWatch needs its own statement, narrowed to alarms of
         this account and region (``aws:SourceAccount``, ``aws:SourceArn``: the confused-deputy guard AWS recommends
         for service principals). The key policy lets CloudWatch use the topic's key (``SandboxKey``)."""
+        alarms = f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*"
         self.topic.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchAlarmsOfThisAccount",
@@ -96,68 +85,7 @@ class Monitoring(Construct):
                 resources=[self.topic.topic_arn],
                 conditions={
                     "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
-                    "ArnLike": {
-                        "aws:SourceArn": f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*"
-                    },
+                    "ArnLike": {"aws:SourceArn": alarms},
                 },
             )
-        )
-
-    def _watch_endpoint(self, endpoint: EndpointToWatch, enabled: CfnCondition) -> None:
-        both = CfnCondition(
-            self,
-            "WatchesEndpoint",
-            expression=Fn.condition_and(expression(enabled), expression(endpoint.condition)),
-        )
-        variant = [
-            {"name": "EndpointName", "value": endpoint.endpoint_name},
-            {"name": "VariantName", "value": endpoint.variant_name},
-        ]
-        for alarm in (
-            self._alarm(
-                "EndpointErrors",
-                namespace="AWS/SageMaker",
-                metric="Invocation5XXErrors",
-                dimensions=variant,
-                threshold=1,
-                what="the model answered 5xx",
-            ),
-            self._alarm(
-                "ModelLatency",
-                namespace="AWS/SageMaker",
-                metric="ModelLatency",
-                dimensions=variant,
-                threshold=endpoint.latency_threshold_us,
-                what="model p90 latency (microseconds)",
-                percentile="p90",
-            ),
-        ):
-            alarm.cfn_options.condition = both
-
-    def _alarm(
-        self,
-        construct_id: str,
-        *,
-        namespace: str,
-        metric: str,
-        dimensions: list[dict[str, str]],
-        threshold: float,
-        what: str,
-        percentile: str | None = None,
-    ) -> cloudwatch.CfnAlarm:
-        return cloudwatch.CfnAlarm(
-            self,
-            construct_id,
-            alarm_description=f"Gen AI sandbox: {what}.",
-            namespace=namespace,
-            metric_name=metric,
-            dimensions=[cloudwatch.CfnAlarm.DimensionProperty(**dimension) for dimension in dimensions],
-            statistic=None if percentile else "Sum",
-            extended_statistic=percentile,
-            period=PERIOD_SECONDS,
-            evaluation_periods=1,
-            threshold=threshold,
-            comparison_operator="GreaterThanOrEqualToThreshold",
-            treat_missing_data="notBreaching",
-            alarm_actions=[self._action],
         )
