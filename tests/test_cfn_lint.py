@@ -16,7 +16,7 @@ ACCEPTED_WARNINGS: dict[tuple[str, str], str] = {
     "the security group that reads it exists only in NewVpc or ExistingVpc mode, where a Rule requires a VPC id.",
     ("W1030", "{'Ref': 'ContainerImageUri'} does not match"): "The parameter may be empty with Bedrock or a model "
     "package; the model reads it only in the artifact branch, where a Rule requires an image.",
-    ("W3005", "'ApiFunctionRole"): "CDK's Lambda construct makes the function depend on its role explicitly as well; "
+    ("W3005", "'ApiHandlerRole"): "CDK's Lambda construct makes the function depend on its role explicitly as well; "
     "redundant and harmless.",
 }
 """(warning rule id, message fragment) -> why it is acceptable. Anything else fails the gate."""

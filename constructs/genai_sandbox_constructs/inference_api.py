@@ -11,14 +11,12 @@ from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from . import nag
-from .inference_api_findings import acknowledge_api, acknowledge_function
+from .function import Invocation, SandboxFunction
+from .inference_api_findings import acknowledge_api
 from .monitoring import PERIOD
-from .network import grant_network_interfaces
 
 HANDLER_SOURCE = Path(__file__).parent / "handlers" / "inference_api.py"
 STAGE = "v1"
@@ -71,14 +69,28 @@ class InferenceApi(Construct):
         """
         super().__init__(scope, construct_id)
         key = kms.Key.from_key_arn(self, "Key", key_arn)
-        self.role = iam.Role(self, "FunctionRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
-        """The function's role; CloudFormation names it."""
-        self.policy = iam.ManagedPolicy(self, "FunctionPermissions", roles=[self.role], description=description)
+        self.handler = SandboxFunction(
+            self,
+            "Handler",
+            source=HANDLER_SOURCE,
+            description=description,
+            encryption_key=key,
+            log_retention_days=log_retention_days,
+            invocation=Invocation.SYNCHRONOUS,
+            environment=environment,
+            timeout=FUNCTION_TIMEOUT,
+            subnet_ids=subnet_ids,
+            security_group_id=security_group_id,
+            concurrency_note="the API stage's throttling caps concurrency, and reserving concurrency fails on "
+            "accounts with the default low limit",
+        )
+        """The function behind the API."""
+        self.role = self.handler.role
+        """The function's role."""
+        self.policy = self.handler.policy
         """The function's permissions; add model access here."""
-        function_logs = self._log_group("FunctionLogs", key, log_retention_days)
-        self.function = self._build_function(environment, function_logs, subnet_ids, security_group_id)
+        self.function = self.handler.function
         """The function."""
-        self._allow_logs_traces_and_network(function_logs)
         access_logs = self._log_group("AccessLogs", key, log_retention_days)
         self.api = self._build_api(name, description, access_logs, throttle_rate, throttle_burst)
         """The REST API."""
@@ -111,46 +123,6 @@ class InferenceApi(Construct):
         group = logs.LogGroup(self, construct_id, encryption_key=key)
         cast(logs.CfnLogGroup, group.node.default_child).add_property_override("RetentionInDays", retention_days)
         return group
-
-    def _build_function(
-        self, environment: Mapping[str, str], log_group: logs.ILogGroup, subnet_ids: Sequence[str], group: str
-    ) -> lambda_.Function:
-        function = lambda_.Function(
-            self,
-            "Function",
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            architecture=lambda_.Architecture.ARM_64,  # Graviton: about 20 % cheaper for the same work
-            handler="index.handler",
-            code=lambda_.Code.from_inline(HANDLER_SOURCE.read_text()),
-            role=self.role,
-            timeout=FUNCTION_TIMEOUT,
-            memory_size=256,
-            environment=dict(environment),
-            log_group=log_group,
-        )
-        resource = cast(lambda_.CfnFunction, function.node.default_child)
-        # Set on the L1: the subnets are imported tokens (no IVpc), and the L2 tracing flag adds an inline policy.
-        resource.add_property_override("VpcConfig", {"SubnetIds": subnet_ids, "SecurityGroupIds": [group]})
-        resource.add_property_override("TracingConfig", {"Mode": "Active"})
-        resource.add_resource_dependency(cast(iam.CfnManagedPolicy, self.policy.node.default_child))
-        acknowledge_function(function)
-        return function
-
-    def _allow_logs_traces_and_network(self, log_group: logs.LogGroup) -> None:
-        self.policy.add_statements(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[f"{log_group.log_group_arn}:*"]
-            ),
-            iam.PolicyStatement(actions=["xray:PutTelemetryRecords", "xray:PutTraceSegments"], resources=["*"]),
-        )
-        grant_network_interfaces(self, self.policy)
-        nag.acknowledge(
-            self.policy,
-            "X-Ray PutTraceSegments and PutTelemetryRecords have no resource-level permissions. The function writes "
-            "only to its own log group's streams.",
-            nag.wildcard_resource_finding(self, "*"),
-            nag.wildcard_resource_finding(self, f"{log_group.log_group_arn}:*"),
-        )
 
     def _build_api(
         self, name: str, description: str, access_logs: logs.LogGroup, rate: float, burst: float

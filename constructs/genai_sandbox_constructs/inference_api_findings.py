@@ -3,33 +3,8 @@
 from __future__ import annotations
 
 from aws_cdk import aws_apigateway as apigateway
-from aws_cdk import aws_lambda as lambda_
 
 from . import nag
-
-
-def acknowledge_function(function: lambda_.Function) -> None:
-    """The function's acknowledged findings: VPC by override, no DLQ for synchronous calls, no reserved concurrency."""
-    nag.acknowledge(
-        function,
-        "VpcConfig is set as a property override with the sandbox subnets and security group (imported values).",
-        "NIST.800.53.R5-LambdaInsideVPC",
-        "HIPAA.Security-LambdaInsideVPC",
-    )
-    nag.acknowledge(
-        function,
-        "API Gateway invokes the function synchronously: failures go back to the caller, a DLQ would never "
-        "receive anything.",
-        "NIST.800.53.R5-LambdaDLQ",
-        "HIPAA.Security-LambdaDLQ",
-    )
-    nag.acknowledge(
-        function,
-        "The stage's throttling caps concurrency; reserving concurrency fails on accounts with the default low "
-        "limit and takes capacity from other functions.",
-        "NIST.800.53.R5-LambdaConcurrency",
-        "HIPAA.Security-LambdaConcurrency",
-    )
 
 
 def acknowledge_api(api: apigateway.RestApi) -> None:
@@ -43,8 +18,8 @@ def acknowledge_api(api: apigateway.RestApi) -> None:
     )
     nag.acknowledge(
         api,
-        "Callers are SMUS project members and their tools, authenticated by IAM (SigV4) with the exported "
-        "execute-api policy; there is no Cognito user pool in SMUS projects.",
+        "Callers are application roles authenticated by IAM (SigV4) with the ApiClientPolicy; SMUS projects have no "
+        "Cognito user pool.",
         "AwsSolutions-COG4",
     )
     nag.acknowledge(
