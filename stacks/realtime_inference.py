@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 from aws_cdk import CfnCondition, CfnRule, CfnRuleAssertion, Fn, ICfnRuleConditionExpression, Stack, Token
+from constructs import Construct
 
+from genai_sandbox_constructs.conditions import make_conditional
 from genai_sandbox_constructs.endpoints import RealtimeEndpoint
 from genai_sandbox_constructs.instance_types import HOSTING_INSTANCE_TYPES
 from genai_sandbox_constructs.model_source.sagemaker_model import SageMakerModel
 
 from . import smus
-from .api_pattern import ApiPatternStack
+from .api_front import ALARMS, ApiFront
+from .api_outputs import export_api
 from .parameters import number_parameter, string_parameter, switch_parameter
+from .pattern import ON_INSTANCES, PatternStack
 
 
-class RealtimeInferenceStack(ApiPatternStack):
-    """The real-time pattern; the endpoint exists only when ModelSource is SageMaker."""
+class RealtimeInferenceStack(PatternStack):
+    """The real-time pattern: the API front, and Bedrock or a real-time endpoint (only with ModelSource SageMaker)."""
 
-    SETTINGS_COLUMNS = ("LogRetentionDays", "LatencyAlarmMs", "ModelLatencyAlarmUs", "RealtimeMinInstances")
+    SETTINGS_COLUMNS = (*PatternStack.SETTINGS_COLUMNS, "RealtimeMinInstances")
+
+    def __init__(self, scope: Construct, blueprint_name: str, *, description: str) -> None:
+        super().__init__(scope, blueprint_name, description=description, placement=ON_INSTANCES)
+        self.endpoint = self._build_endpoint(self.sagemaker_model)
+        make_conditional(self.endpoint, self.source.uses_sagemaker)
+        self.front = ApiFront(self, self.endpoint, description=description)
+        self.front.add_alarms(self.build_monitoring(ALARMS))
+        export_api(self, self.front, self.endpoint)
 
     def _build_endpoint(self, model: SageMakerModel) -> RealtimeEndpoint:
         instance_type = string_parameter(

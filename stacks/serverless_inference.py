@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from aws_cdk import Aws, CfnCondition, CfnRule, CfnRuleAssertion, Fn, Token
+from constructs import Construct
 
+from genai_sandbox_constructs.conditions import make_conditional
 from genai_sandbox_constructs.model_source.sagemaker_model import SageMakerModel
 from genai_sandbox_constructs.serverless_endpoint import ServerlessEndpoint
 
-from .api_pattern import ApiPatternStack
+from .api_front import ALARMS, ApiFront
+from .api_outputs import export_api
 from .parameters import number_parameter
+from .pattern import SERVERLESS, PatternStack
 
 MEMORY_SIZES = [1024, 2048, 3072, 4096, 5120, 6144]
 PROVISIONED_STEPS = (1, 2, 5, 10, 20, 50, 100, 200)
@@ -16,11 +20,17 @@ PROVISIONED_STEPS = (1, 2, 5, 10, 20, 50, 100, 200)
 no numeric comparison: each step lists the maximum concurrencies it fits under)."""
 
 
-class ServerlessInferenceStack(ApiPatternStack):
-    """The serverless pattern: no VPC, no network isolation, no data capture, one variant, ECR images only."""
+class ServerlessInferenceStack(PatternStack):
+    """The serverless pattern: the API front, and Bedrock or a serverless endpoint (no VPC, no network isolation, no
+    data capture, one variant, ECR images only)."""
 
-    NETWORK_ISOLATION = False
-    RUNS_IN_VPC = False
+    def __init__(self, scope: Construct, blueprint_name: str, *, description: str) -> None:
+        super().__init__(scope, blueprint_name, description=description, placement=SERVERLESS)
+        self.endpoint = self._build_endpoint(self.sagemaker_model)
+        make_conditional(self.endpoint, self.source.uses_sagemaker)
+        self.front = ApiFront(self, self.endpoint, description=description)
+        self.front.add_alarms(self.build_monitoring(ALARMS))
+        export_api(self, self.front, self.endpoint)
 
     def _build_endpoint(self, model: SageMakerModel) -> ServerlessEndpoint:
         memory = number_parameter(

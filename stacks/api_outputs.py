@@ -1,21 +1,21 @@
-"""What an API pattern blueprint outputs: the SMUS user policy export, the API URL and what the API calls."""
+"""What an API pattern blueprint outputs: the members' SMUS policy, the API clients' policy, the API URL and what the
+API calls."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from aws_cdk import Aws, CfnOutput, Fn
 from aws_cdk import aws_iam as iam
 
+from genai_sandbox_constructs.endpoints import EndpointBase
+
 from . import smus
+from .api_front import ApiFront
+from .pattern import PatternStack
 
-if TYPE_CHECKING:
-    from .api_pattern import ApiPatternStack
 
-
-def export_api(stack: ApiPatternStack) -> None:
+def export_api(stack: PatternStack, front: ApiFront, endpoint: EndpointBase) -> None:
     """The members' policy exported for SMUS, the API clients' policy, the API URL, and what the API calls."""
-    _export_member_policy(stack)
+    _export_member_policy(stack, endpoint)
     clients = iam.ManagedPolicy(
         stack,
         "ApiClientPolicy",
@@ -24,7 +24,7 @@ def export_api(stack: ApiPatternStack) -> None:
             f"${{{smus.PROJECT_ID}}}) from an application role"
         ),
     )
-    stack.api.grant_invoke(clients)
+    front.api.grant_invoke(clients)
     CfnOutput(
         stack,
         "ApiClientPolicyArn",
@@ -33,7 +33,7 @@ def export_api(stack: ApiPatternStack) -> None:
         "call execute-api (their permissions boundary denies it): members invoke the model directly.",
     )
     CfnOutput(
-        stack, "ApiUrl", value=stack.api.url, description="POST JSON here, signed with SigV4 (service execute-api)."
+        stack, "ApiUrl", value=front.api.url, description="POST JSON here, signed with SigV4 (service execute-api)."
     )
     CfnOutput(
         stack,
@@ -45,13 +45,13 @@ def export_api(stack: ApiPatternStack) -> None:
     CfnOutput(
         stack,
         "EndpointName",
-        value=stack.endpoint.endpoint.attr_endpoint_name,
+        value=endpoint.endpoint.attr_endpoint_name,
         description="SageMaker endpoint the API calls (ModelSource SageMaker only).",
         condition=stack.source.uses_sagemaker,
     )
 
 
-def _export_member_policy(stack: ApiPatternStack) -> None:
+def _export_member_policy(stack: PatternStack, endpoint: EndpointBase) -> None:
     """Members invoke what the API invokes (the Bedrock target or the endpoint) and read this stack's outputs."""
     members = iam.ManagedPolicy(
         stack,
@@ -63,7 +63,7 @@ def _export_member_policy(stack: ApiPatternStack) -> None:
         statements=[iam.PolicyStatement(actions=["cloudformation:DescribeStacks"], resources=[Aws.STACK_ID])],
     )
     stack.bedrock_model.grant_invoke_where(members)
-    stack.endpoint.grant_invoke_where(members, stack.source.uses_sagemaker)
+    endpoint.grant_invoke_where(members, stack.source.uses_sagemaker)
     CfnOutput(
         stack,
         "ProjectUserPolicyArn",
