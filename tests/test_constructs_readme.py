@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+import genai_sandbox_constructs
+
 README = Path(__file__).resolve().parent.parent / "constructs" / "README.md"
 EXAMPLES = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
 
@@ -33,3 +35,11 @@ def test_example_synthesizes_in_a_plain_app(example: str, tmp_path: Path) -> Non
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_every_documented_construct_is_exported_by_the_package_root() -> None:
+    table = README.read_text().split("| Construct | What it builds |", 1)[1].split("\n\n", 1)[0]
+    first_cells = [line.split("|")[1] for line in table.splitlines() if line.startswith("| `")]
+    names = {name for cell in first_cells for name in re.findall(r"`(\w+)`", cell)}
+    assert len(names) >= 18
+    assert names <= set(genai_sandbox_constructs.__all__), names - set(genai_sandbox_constructs.__all__)
