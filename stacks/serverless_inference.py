@@ -7,14 +7,13 @@ from constructs import Construct
 
 from genai_sandbox_constructs.conditions import make_conditional
 from genai_sandbox_constructs.model_source.sagemaker_model import SageMakerModel
-from genai_sandbox_constructs.serverless_endpoint import ServerlessEndpoint
+from genai_sandbox_constructs.serverless_endpoint import MEMORY_SIZES, ServerlessEndpoint
 
 from .api_front import ALARMS, ApiFront
 from .api_outputs import export_api
 from .parameters import number_parameter
 from .pattern import SERVERLESS, PatternStack
 
-MEMORY_SIZES = [1024, 2048, 3072, 4096, 5120, 6144]
 PROVISIONED_STEPS = (1, 2, 5, 10, 20, 50, 100, 200)
 """Provisioned concurrency is chosen from steps so that a Rule can compare it with MaxConcurrency (Rules have
 no numeric comparison: each step lists the maximum concurrencies it fits under)."""
@@ -40,7 +39,7 @@ class ServerlessInferenceStack(PatternStack):
             default=2048,
             low=1024,
             high=6144,
-            allowed_values=MEMORY_SIZES,
+            allowed_values=list(MEMORY_SIZES),
         )
         maximum = number_parameter(
             self,

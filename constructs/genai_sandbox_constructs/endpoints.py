@@ -129,7 +129,7 @@ class RealtimeEndpoint(EndpointBase):
         :param max_instances: maximum instance count (required).
         :param target_invocations: invocations per instance per minute autoscaling aims at (required).
         """
-        _check(name_prefix, instance_type)
+        _check(name_prefix, instance_type, capture_percent, min_instances, max_instances)
         super().__init__(scope, construct_id)
         family = Fn.select(1, Fn.split(".", instance_type))
         self.has_nvme = CfnCondition(self, "HasNvmeStorage", expression=any_equal(family, NVME_FAMILIES))
@@ -193,9 +193,23 @@ NAME_PREFIX_LIMIT = 63 - 1 - max(len(instance_type) for instance_type in HOSTING
 """Endpoint names take 63 characters; ``-ml-<family>-<size>`` takes up to 22 of them."""
 
 
-def _check(prefix: str, instance_type: str) -> None:
-    """Literal values only: parameters are checked by their AllowedPattern and AllowedValues."""
+def literal(value: float | str) -> bool:
+    """Whether ``value`` is known at synth time (not a token)."""
+    return not Token.is_unresolved(value)
+
+
+def check_range(problems: Problems, field: str, value: float, low: float, high: float | None) -> None:
+    """Record ``field`` when it is a literal outside ``low``..``high`` (no upper bound when ``high`` is None)."""
+    if literal(value) and (value < low or (high is not None and value > high)):
+        problems.add(field, value, f"from {low:g} to {high:g}" if high is not None else f"{low:g} or more")
+
+
+def _check(prefix: str, instance_type: str, capture_percent: float, minimum: float, maximum: float) -> None:
+    """Literal values only: parameters are checked by their AllowedPattern, AllowedValues and Rules."""
     problems = Problems("RealtimeEndpoint")
+    check_range(problems, "capture_percent", capture_percent, 0, 100)
+    check_range(problems, "min_instances", minimum, 1, maximum if literal(maximum) else None)
+    check_range(problems, "max_instances", maximum, 1, None)
     literal_prefix = not Token.is_unresolved(prefix)
     if literal_prefix and (len(prefix) > NAME_PREFIX_LIMIT or not re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*", prefix)):
         problems.add("name_prefix", prefix, f"1-{NAME_PREFIX_LIMIT} letters, digits and inner hyphens")

@@ -6,7 +6,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from . import nag
-from .endpoints import EndpointBase
+from .endpoints import EndpointBase, check_range, literal
 from .errors import Problems
 from .model_source.sagemaker_model import SageMakerModel
 
@@ -33,6 +33,7 @@ class ServerlessEndpoint(EndpointBase):
             ``AWS::NoValue`` makes it optional. Default: none.
         """
         check_serverless_model(subnet_ids=model.subnet_ids, network_isolation=model.network_isolation)
+        _check(memory_mb, max_concurrency, provisioned_concurrency)
         super().__init__(scope, construct_id)
         self.config = self._single_variant(
             model,
@@ -68,4 +69,22 @@ def check_serverless_model(*, subnet_ids: object, network_isolation: object) -> 
         problems.add("subnet_ids", subnet_ids, "must be None: serverless endpoints cannot run in a VPC")
     if network_isolation is not False:
         problems.add("network_isolation", network_isolation, "must be False: serverless endpoints cannot be isolated")
+    problems.raise_if_any()
+
+
+MEMORY_SIZES = (1024, 2048, 3072, 4096, 5120, 6144)
+"""Serverless endpoint memory in MB (SageMaker: 1024-6144 in steps of 1024)."""
+MAX_CONCURRENCY = 200
+
+
+def _check(memory_mb: float, max_concurrency: float, provisioned: float | None) -> None:
+    """Literal values only, as SageMaker's ServerlessConfig takes them; parameters are checked by the template."""
+    problems = Problems("ServerlessEndpoint")
+    if literal(memory_mb) and memory_mb not in MEMORY_SIZES:
+        problems.add("memory_mb", memory_mb, f"one of {', '.join(map(str, MEMORY_SIZES))}")
+    check_range(problems, "max_concurrency", max_concurrency, 1, MAX_CONCURRENCY)
+    if provisioned is not None:
+        check_range(
+            problems, "provisioned_concurrency", provisioned, 1, max_concurrency if literal(max_concurrency) else None
+        )
     problems.raise_if_any()

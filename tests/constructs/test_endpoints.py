@@ -23,10 +23,8 @@ def _realtime_config(**options: Any) -> dict[str, Any]:
         instance_type="ml.m5.xlarge",
         key_arn=KEY_ARN,
         bucket_name="b",
-        min_instances=1,
-        max_instances=2,
         target_invocations=100,
-        **options,
+        **({"min_instances": 1, "max_instances": 2} | options),
     )
     (config,) = [r for r in json_of(stack)["Resources"].values() if r["Type"] == "AWS::SageMaker::EndpointConfig"]
     properties: dict[str, Any] = config["Properties"]
@@ -71,3 +69,26 @@ def test_serverless_endpoint_serves_a_model_without_vpc_or_isolation() -> None:
     (config,) = [r for r in json_of(stack)["Resources"].values() if r["Type"] == "AWS::SageMaker::EndpointConfig"]
     serverless = config["Properties"]["ProductionVariants"][0]["ServerlessConfig"]
     assert serverless == {"MemorySizeInMB": 2048, "MaxConcurrency": 5}
+
+
+def test_serverless_limits_are_checked_for_literal_values_all_at_once() -> None:
+    stack = new_stack()
+    model = sagemaker_model(stack, network_isolation=False, in_vpc=False)
+    with pytest.raises(ConfigurationError) as error:
+        ServerlessEndpoint(
+            stack, "Endpoint", model=model, memory_mb=1500, max_concurrency=201, provisioned_concurrency=300
+        )
+    assert error.value.problems == [
+        "memory_mb=1500: one of 1024, 2048, 3072, 4096, 5120, 6144",
+        "max_concurrency=201: from 1 to 200",
+        "provisioned_concurrency=300: from 1 to 201",
+    ]
+
+
+def test_realtime_capacity_and_capture_are_checked_for_literal_values() -> None:
+    with pytest.raises(ConfigurationError) as error:
+        _realtime_config(capture_enabled=True, capture_percent=120, min_instances=3, max_instances=2)
+    assert error.value.problems == [
+        "capture_percent=120: from 0 to 100",
+        "min_instances=3: from 1 to 2",
+    ]
