@@ -17,8 +17,7 @@ from .key import SandboxKey
 from .network import SandboxNetwork
 from .registry import ModelRegistry
 from .roles import sagemaker_role
-
-LOG_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
+from .sagemaker_execution import grant_sagemaker_execution
 
 
 class TrainingRole(Construct):
@@ -86,16 +85,7 @@ class TrainingRole(Construct):
 
     def _allow_aws_images_logs_and_metrics(self) -> None:
         aws_images = f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:*:repository/*"
-        logs = f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:/aws/sagemaker/*"
-        self.policy.add_statements(
-            pull_from_other_accounts(aws_images),
-            iam.PolicyStatement(actions=list(LOG_ACTIONS), resources=[logs]),
-            iam.PolicyStatement(
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}},
-            ),
-        )
+        self.policy.add_statements(pull_from_other_accounts(aws_images))
         nag.acknowledge(
             owner(self.policy),
             "AWS-hosted SageMaker images live in per-region AWS accounts; pulls are read-only, limited to this "
@@ -103,17 +93,7 @@ class TrainingRole(Construct):
             "shares the image.",
             nag.wildcard_resource_finding(self, aws_images),
         )
-        nag.acknowledge(
-            owner(self.policy),
-            "SageMaker names job log groups and streams under /aws/sagemaker/ at run time.",
-            nag.wildcard_resource_finding(self, logs),
-        )
-        nag.acknowledge(
-            owner(self.policy),
-            "cloudwatch:PutMetricData has no resource-level permissions; a condition limits it to the "
-            "/aws/sagemaker/ namespaces.",
-            nag.wildcard_resource_finding(self, "*"),
-        )
+        grant_sagemaker_execution(self, self.policy, publishes_metrics=True)
 
 
 ROLE_NAME_LIMIT = 64

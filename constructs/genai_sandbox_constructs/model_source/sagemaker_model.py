@@ -16,7 +16,7 @@ from ..conditions import expression
 from ..image_repository import PULL_ACTIONS, TOKEN_ACTION, pull_from_other_accounts
 from ..network import grant_network_interfaces
 from ..roles import conditional_policy, sagemaker_role
-from ..training import LOG_ACTIONS
+from ..sagemaker_execution import grant_sagemaker_execution
 
 
 class SageMakerModel(Construct):
@@ -132,13 +132,7 @@ class SageMakerModel(Construct):
         bucket.grant_write(layout.REALTIME_CAPTURE.key, self.policy)
 
     def _allow_logs_and_network(self, in_vpc: bool) -> None:
-        logs = f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:/aws/sagemaker/*"
-        self.policy.add_statements(iam.PolicyStatement(actions=list(LOG_ACTIONS), resources=[logs]))
-        nag.acknowledge(
-            self.policy,
-            "SageMaker names endpoint log groups and streams under /aws/sagemaker/ at run time.",
-            nag.wildcard_resource_finding(self, logs),
-        )
+        grant_sagemaker_execution(self, self.policy)
         if in_vpc:
             grant_network_interfaces(self, self.policy)
 
