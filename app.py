@@ -3,10 +3,10 @@
 
 from pathlib import Path
 
-from blueprints.dist import write_dist
+from blueprints.dist import synthesize_to
 from blueprints.synthesis import build, create_app, select_blueprints
 
 app = create_app()
 selected = select_blueprints(app.node.try_get_context("blueprint"))
 build(app, selected)
-write_dist(app.synth(), selected, Path(__file__).resolve().parent / "dist")
+synthesize_to(app, selected, Path(__file__).resolve().parent / "dist")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import cx_api
+from aws_cdk import App, cx_api
 
 from stacks.smus import RESERVED_PARAMETERS
 
@@ -20,6 +20,13 @@ MANIFEST = "manifest.json"
 def template_file(blueprint_name: str) -> str:
     """``<name>.template.json``."""
     return f"{blueprint_name}.template.json"
+
+
+def synthesize_to(app: App, blueprints: Sequence[Blueprint], out_dir: Path) -> Path:
+    """Synthesize ``app`` and write ``out_dir``; it is emptied first, so a failed synthesis leaves no stale
+    templates behind for ``make snapshot-diff`` or an upload to read."""
+    shutil.rmtree(out_dir, ignore_errors=True)
+    return write_dist(app.synth(), blueprints, out_dir)
 
 
 def write_dist(assembly: cx_api.CloudAssembly, blueprints: Sequence[Blueprint], out_dir: Path) -> Path:
