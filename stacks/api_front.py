@@ -75,7 +75,7 @@ class ApiFront:
             },
             subnet_ids=stack.imports.subnet_ids,
             security_group_id=stack.imports.security_group_id,
-            key_arn=stack.imports.key_arn,
+            encryption_key=stack.key,
             log_retention_days=stack.settings.number("LogRetentionDays"),
             throttle_rate=rate,
             throttle_burst=burst,

@@ -49,6 +49,8 @@ class PatternStack(BlueprintStack):
         )
         """The model source."""
         self.bedrock_model, self.sagemaker_model = self.source.branches()
+        self.key = kms.Key.from_key_arn(self, "Key", self.imports.key_arn)
+        """The sandbox key, imported."""
 
     def build_monitoring(self, what: str) -> Monitoring:
         """The ``MonitoringEnabled`` switch (declared last among the parameters), the alarm topic and its output.
@@ -62,9 +64,7 @@ class PatternStack(BlueprintStack):
             default=True,
             condition_id="MonitorsApi",
         )
-        monitoring = Monitoring(
-            self, "Monitoring", enabled=monitors, encryption_key=kms.Key.from_key_arn(self, "Key", self.imports.key_arn)
-        )
+        monitoring = Monitoring(self, "Monitoring", enabled=monitors, encryption_key=self.key)
         CfnOutput(
             self,
             "AlarmTopicArn",

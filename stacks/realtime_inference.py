@@ -47,7 +47,7 @@ class RealtimeInferenceStack(PatternStack):
             name_prefix=Fn.ref(smus.ENVIRONMENT_ID),
             model=model,
             instance_type=instance_type,
-            key_arn=self.imports.key_arn,
+            encryption_key=self.key,
             bucket_name=self.imports.bucket_name,
             capture_enabled=capture_enabled,
             capture_percent=percent,

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from aws_cdk import aws_kms as kms
 
 from genai_sandbox_constructs import ConfigurationError
 from genai_sandbox_constructs.endpoints import RealtimeEndpoint
@@ -13,7 +14,7 @@ from genai_sandbox_constructs.inference_api import HANDLER_SOURCE
 from tests.conftest import Synthesized
 from tests.helpers.conditions import Evaluated
 from tests.helpers.policies import statements
-from tests.helpers.stacks import new_stack, sagemaker_model
+from tests.helpers.stacks import KEY_ARN, new_stack, sagemaker_model
 
 PATTERNS = ["realtime-inference", "serverless-inference"]
 SAGEMAKER = {
@@ -182,7 +183,7 @@ def test_endpoint_name_prefix_is_checked_at_synth_time(prefix: str) -> None:
             name_prefix=prefix,
             model=sagemaker_model(stack),
             instance_type="ml.m5.xlarge",
-            key_arn="k",
+            encryption_key=kms.Key.from_key_arn(stack, "SandboxKey", KEY_ARN),
             bucket_name="b",
             capture_percent=1,
             min_instances=1,

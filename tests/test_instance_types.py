@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import botocore.session
 import pytest
+from aws_cdk import aws_kms as kms
 
 from genai_sandbox_constructs import ConfigurationError
 from genai_sandbox_constructs.endpoints import NVME_FAMILIES, RealtimeEndpoint
 from genai_sandbox_constructs.instance_types import HOSTING_INSTANCE_TYPES
 from tests.conftest import Synthesized
 from tests.helpers.parameters import parameter_errors
-from tests.helpers.stacks import new_stack, sagemaker_model
+from tests.helpers.stacks import KEY_ARN, new_stack, sagemaker_model
 
 
 def test_hosting_instance_types_are_the_service_models() -> None:
@@ -39,7 +40,7 @@ def test_realtime_endpoint_refuses_a_literal_type_hosting_does_not_offer() -> No
             name_prefix="env1",
             model=sagemaker_model(stack),
             instance_type="ml.m5.huge",
-            key_arn="arn:aws:kms:us-east-1:111122223333:key/k",
+            encryption_key=kms.Key.from_key_arn(stack, "SandboxKey", KEY_ARN),
             bucket_name="b",
             capture_percent=20,
             min_instances=1,

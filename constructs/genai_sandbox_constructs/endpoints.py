@@ -17,6 +17,7 @@ from .conditions import any_equal
 from .errors import Problems
 from .grants import add_conditional_statement
 from .instance_types import HOSTING_INSTANCE_TYPES
+from .key import KeyLike, as_key
 from .model_source.sagemaker_model import SageMakerModel
 from .monitoring import PERIOD
 
@@ -108,7 +109,7 @@ class RealtimeEndpoint(EndpointBase):
         name_prefix: str,
         model: SageMakerModel,
         instance_type: str,
-        key_arn: str,
+        encryption_key: KeyLike,
         bucket_name: str,
         capture_enabled: bool | CfnCondition = False,
         capture_percent: float = 20,
@@ -120,7 +121,7 @@ class RealtimeEndpoint(EndpointBase):
             letters, digits and hyphens (the instance type adds up to 20) (required).
         :param model: the SageMaker model (required).
         :param instance_type: ``ml.*`` instance type; a token works (required).
-        :param key_arn: KMS key for volumes and captured data (required).
+        :param encryption_key: the sandbox key, for volumes and captured data (required).
         :param bucket_name: sandbox bucket receiving data capture under ``inference/realtime/capture/`` (required).
         :param capture_enabled: whether requests and responses are captured, or the condition under which they are.
             Default: false.
@@ -131,6 +132,7 @@ class RealtimeEndpoint(EndpointBase):
         """
         _check(name_prefix, instance_type, capture_percent, min_instances, max_instances)
         super().__init__(scope, construct_id)
+        key_arn = as_key(encryption_key).key_arn
         family = Fn.select(1, Fn.split(".", instance_type))
         self.has_nvme = CfnCondition(self, "HasNvmeStorage", expression=any_equal(family, NVME_FAMILIES))
         """The instance family has NVMe instance storage (no ``KmsKeyId`` then)."""

@@ -16,6 +16,7 @@ from constructs import Construct
 
 from .function import Invocation, SandboxFunction
 from .inference_api_findings import acknowledge_api
+from .key import KeyLike, as_key
 from .monitoring import PERIOD
 
 HANDLER_SOURCE = Path(__file__).parent / "handlers" / "inference_api.py"
@@ -52,7 +53,7 @@ class InferenceApi(Construct):
         environment: Mapping[str, str],
         subnet_ids: Sequence[str],
         security_group_id: str,
-        key_arn: str,
+        encryption_key: KeyLike,
         log_retention_days: float,
         throttle_rate: float,
         throttle_burst: float,
@@ -62,13 +63,13 @@ class InferenceApi(Construct):
         :param environment: the function's environment (MODEL_SOURCE, MODEL_ID or ENDPOINT_NAME, ...) (required).
         :param subnet_ids: subnets the function runs in (required).
         :param security_group_id: security group of the function (required).
-        :param key_arn: KMS key for the log groups (required).
+        :param encryption_key: the sandbox key, for the log groups and the function's environment (required).
         :param log_retention_days: retention of both log groups; a number token works (required).
         :param throttle_rate: steady requests per second of the stage (required).
         :param throttle_burst: burst requests of the stage (required).
         """
         super().__init__(scope, construct_id)
-        key = kms.Key.from_key_arn(self, "Key", key_arn)
+        key = as_key(encryption_key)
         self.handler = SandboxFunction(
             self,
             "Handler",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from aws_cdk import aws_kms as kms
 
 from genai_sandbox_constructs import ConfigurationError
 from genai_sandbox_constructs.endpoints import RealtimeEndpoint
@@ -21,7 +22,7 @@ def _realtime_config(**options: Any) -> dict[str, Any]:
         name_prefix="env1",
         model=sagemaker_model(stack),
         instance_type="ml.m5.xlarge",
-        key_arn=KEY_ARN,
+        encryption_key=kms.Key.from_key_arn(stack, "SandboxKey", KEY_ARN),
         bucket_name="b",
         target_invocations=100,
         **({"min_instances": 1, "max_instances": 2} | options),
