@@ -86,7 +86,7 @@ class ApiFront:
         bedrock = conditional_policy(
             stack, "BedrockAccess", condition=stack.source.uses_bedrock, roles=[role], description="Call Bedrock"
         )
-        stack.source.grant_invoke_bedrock(role, bedrock)
+        stack.source.grant_invoke_bedrock(bedrock, role=role)
         sagemaker = conditional_policy(
             stack,
             "EndpointAccess",

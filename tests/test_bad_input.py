@@ -179,7 +179,7 @@ def test_all_bad_parameters_are_reported_at_once(synthesized: Synthesized) -> No
 def _grant_outside_layout() -> None:
     stack = new_stack()
     bucket = SandboxBucket(stack, "Storage", encryption_key=kms.Key(stack, "Key"))
-    bucket.grant_read("logs/", iam.ManagedPolicy(stack, "Policy"))
+    bucket.grant_read(iam.ManagedPolicy(stack, "Policy"), "logs/")
 
 
 SYNTH_TIME_CASES: list[tuple[str, Callable[[], Any], list[str]]] = [

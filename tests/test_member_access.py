@@ -94,6 +94,11 @@ def test_member_reads_inference_results_but_cannot_write_them(sandbox: Sandbox, 
     assert not sandbox.s3(member, "s3:PutObject", key).allowed
 
 
+@pytest.mark.parametrize("prefix", ["", "inference/", "inference/async/input/", "secrets/"])
+def test_member_lists_only_the_areas_it_reads(sandbox: Sandbox, member: Member, prefix: str) -> None:
+    assert not sandbox.s3(member, "s3:ListBucket", prefix).allowed
+
+
 def test_another_projects_member_cannot_read_or_list_the_data(sandbox: Sandbox, outsider: Member) -> None:
     assert sandbox.s3(outsider, "s3:GetObject", "data/raw/churn.csv").decision is Decision.IMPLICIT_DENY
     assert not sandbox.s3(outsider, "s3:ListBucket", "data/").allowed

@@ -12,7 +12,7 @@ from constructs import Construct
 
 from . import nag
 from .bucket_access import Access, BucketAccess, check_prefix, object_statements
-from .grants import PolicyTarget
+from .grants import PolicyTarget, in_resource_policy
 from .key import KeyLike, as_key
 from .lifecycle import LifecycleDays
 
@@ -48,26 +48,24 @@ class SandboxBucket(Construct):
         self.access = BucketAccess(self, bucket_arn=self.bucket.bucket_arn, key_arn=self._key.key_arn)
         """Prefix-scoped grants on the bucket."""
 
-    def grant_read(self, prefix: str, target: PolicyTarget) -> None:
-        """Let ``target`` list and read objects under ``prefix`` (decrypting through S3 only)."""
-        self.access.grant_read(prefix, target)
+    def grant_read(self, grantee: PolicyTarget, prefix: str) -> iam.Grant:
+        """Let ``grantee`` list and read objects under ``prefix`` (decrypting through S3 only)."""
+        return self.access.grant_read(grantee, prefix)
 
-    def grant_write(self, prefix: str, target: PolicyTarget) -> None:
-        """Let ``target`` put objects under ``prefix`` (encrypting through S3 only), without reading them."""
-        self.access.grant_write(prefix, target)
+    def grant_write(self, grantee: PolicyTarget, prefix: str) -> iam.Grant:
+        """Let ``grantee`` put objects under ``prefix`` (encrypting through S3 only), without reading them."""
+        return self.access.grant_write(grantee, prefix)
 
-    def grant_read_write(self, prefix: str, target: PolicyTarget) -> None:
-        """Let ``target`` list, read, write and delete (add delete markers to) objects under ``prefix``."""
-        self.access.grant_read_write(prefix, target)
+    def grant_read_write(self, grantee: PolicyTarget, prefix: str) -> iam.Grant:
+        """Let ``grantee`` list, read, write and delete (add delete markers to) objects under ``prefix``."""
+        return self.access.grant_read_write(grantee, prefix)
 
-    def grant_to_principal(self, prefix: str, principal: iam.IPrincipal, access: Access) -> None:
+    def grant_to_principal(self, principal: iam.IPrincipal, prefix: str, access: Access) -> iam.Grant:
         """Give ``principal`` (a conditioned wildcard such as ``project_members``) ``access`` under ``prefix`` in the
         bucket policy: the same S3 actions as the identity grants, without the key
         (``SandboxKey.grant_use_to_principal`` covers it in the key policy)."""
         check_prefix(prefix)
-        for statement in object_statements(self.bucket.bucket_arn, prefix, access):
-            statement.add_principals(principal)
-            self.bucket.add_to_resource_policy(statement)
+        return in_resource_policy(principal, self.bucket, *object_statements(self.bucket.bucket_arn, prefix, access))
 
     def object_created_pattern(self, prefix: str) -> events.EventPattern:
         """EventBridge pattern matching ``Object Created`` events of this bucket under layout ``prefix``."""

@@ -65,37 +65,37 @@ class BucketAccess:
         self.key_arn = key_arn
         """ARN of the bucket's key."""
 
-    def grant_read(self, prefix: str, target: PolicyTarget) -> None:
-        """Let ``target`` list and read objects under ``prefix``."""
-        self.grant(prefix, target, Access.READ)
+    def grant_read(self, grantee: PolicyTarget, prefix: str) -> iam.Grant:
+        """Let ``grantee`` list and read objects under ``prefix``."""
+        return self.grant(grantee, prefix, Access.READ)
 
-    def grant_write(self, prefix: str, target: PolicyTarget) -> None:
-        """Let ``target`` put objects under ``prefix``, without reading them."""
-        self.grant(prefix, target, Access.WRITE)
+    def grant_write(self, grantee: PolicyTarget, prefix: str) -> iam.Grant:
+        """Let ``grantee`` put objects under ``prefix``, without reading them."""
+        return self.grant(grantee, prefix, Access.WRITE)
 
-    def grant_read_write(self, prefix: str, target: PolicyTarget) -> None:
-        """Let ``target`` list, read, write and delete (add delete markers to) objects under ``prefix``."""
-        self.grant(prefix, target, Access.READ_WRITE)
+    def grant_read_write(self, grantee: PolicyTarget, prefix: str) -> iam.Grant:
+        """Let ``grantee`` list, read, write and delete (add delete markers to) objects under ``prefix``."""
+        return self.grant(grantee, prefix, Access.READ_WRITE)
 
-    def grant_read_object(self, key: str, target: PolicyTarget) -> None:
-        """Let ``target`` read exactly the object ``key`` (a token such as a parameter is fine)."""
-        attach(
-            target,
+    def grant_read_object(self, grantee: PolicyTarget, key: str) -> iam.Grant:
+        """Let ``grantee`` read exactly the object ``key`` (a token such as a parameter is fine)."""
+        return attach(
+            grantee,
             iam.PolicyStatement(actions=list(READ_ACTIONS), resources=[f"{self.bucket_arn}/{key}"]),
             self._key_statement(("kms:Decrypt",)),
         )
 
-    def grant(self, prefix: str, target: PolicyTarget, access: Access) -> None:
-        """Let ``target`` have ``access`` to the objects under ``prefix``, using the key through S3 only."""
+    def grant(self, grantee: PolicyTarget, prefix: str, access: Access) -> iam.Grant:
+        """Let ``grantee`` have ``access`` to the objects under ``prefix``, using the key through S3 only."""
         check_prefix(prefix)
-        attach(
-            target, *object_statements(self.bucket_arn, prefix, access), self._key_statement(access.grants.key_actions)
-        )
+        key = self._key_statement(access.grants.key_actions)
+        grant = attach(grantee, *object_statements(self.bucket_arn, prefix, access), key)
         nag.acknowledge(
-            owner(target),
+            owner(grantee),
             f"Object access is scoped to the sandbox layout prefix '{prefix}'; object keys below it are not known.",
             nag.wildcard_resource_finding(self._scope, f"{self.bucket_arn}/{prefix}*"),
         )
+        return grant
 
     def _key_statement(self, actions: tuple[str, ...]) -> iam.PolicyStatement:
         return iam.PolicyStatement(

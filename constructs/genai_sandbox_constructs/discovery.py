@@ -46,6 +46,6 @@ class SandboxDiscovery(Construct):
         self.parameter_arn = f"arn:{Aws.PARTITION}:ssm:{Aws.REGION}:{Aws.ACCOUNT_ID}:parameter{name}"
         """ARN of the parameter (the name's leading ``/`` separates it from ``parameter``)."""
 
-    def grant_read(self, target: PolicyTarget) -> None:
-        """Let ``target`` read the parameter."""
-        attach(target, iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[self.parameter_arn]))
+    def grant_read(self, grantee: PolicyTarget) -> iam.Grant:
+        """Let ``grantee`` read the parameter."""
+        return attach(grantee, iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[self.parameter_arn]))

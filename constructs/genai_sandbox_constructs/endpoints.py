@@ -15,7 +15,7 @@ from constructs import Construct
 from . import layout
 from .conditions import any_equal
 from .errors import Problems
-from .grants import add_conditional_statement
+from .grants import PolicyTarget, add_conditional_statement, attach
 from .instance_types import HOSTING_INSTANCE_TYPES
 from .key import KeyLike, as_key
 from .model_source.sagemaker_model import SageMakerModel
@@ -42,9 +42,9 @@ class EndpointBase(Construct):
     endpoint: sagemaker.CfnEndpoint
     """The endpoint; CloudFormation names it."""
 
-    def grant_invoke(self, policy: iam.ManagedPolicy) -> None:
-        """Let the holders of ``policy`` invoke this endpoint (and nothing else in SageMaker)."""
-        policy.add_statements(iam.PolicyStatement(actions=["sagemaker:InvokeEndpoint"], resources=[self.endpoint.ref]))
+    def grant_invoke(self, grantee: PolicyTarget) -> iam.Grant:
+        """Let ``grantee`` invoke this endpoint (and nothing else in SageMaker)."""
+        return attach(grantee, iam.PolicyStatement(actions=["sagemaker:InvokeEndpoint"], resources=[self.endpoint.ref]))
 
     def metric_invocation_5xx_errors(self) -> cloudwatch.Metric:
         """5xx answers of the model, summed over five minutes."""

@@ -1,7 +1,9 @@
-"""Where grants land: a managed policy (preferred: no inline policies) or any grantable principal."""
+"""Where grants land: a managed policy (preferred: no inline policies) or any grantable principal; every grant
+returns an ``iam.Grant`` in aws-cdk-lib's shape."""
 
 from __future__ import annotations
 
+from functools import reduce
 from typing import Any, cast
 from weakref import WeakKeyDictionary
 
@@ -11,16 +13,81 @@ from aws_cdk import aws_iam as iam
 from constructs import IConstruct, IValidation
 
 PolicyTarget = iam.ManagedPolicy | iam.IGrantable
-"""A managed policy to extend, or a principal whose own policy receives the statements."""
+"""A grantee: any ``iam.IGrantable`` (a role, a function), or a managed policy that receives the statements itself."""
 
 
-def attach(target: PolicyTarget, *statements: iam.PolicyStatement) -> None:
-    """Add ``statements`` to ``target``."""
+@jsii.implements(iam.IPrincipal)
+class _ManagedPolicyPrincipal:
+    """A managed policy as the principal of a grant: statements land in the policy, which is what later resources
+    wait for (``Grant.apply_before``)."""
+
+    def __init__(self, policy: iam.ManagedPolicy) -> None:
+        self._policy = policy
+
+    @property
+    def assume_role_action(self) -> str:
+        return "sts:AssumeRole"
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        return cast(iam.IPrincipal, self)
+
+    @property
+    def policy_fragment(self) -> iam.PrincipalPolicyFragment:
+        return iam.PrincipalPolicyFragment({})
+
+    @property
+    def principal_account(self) -> str | None:
+        return None
+
+    def add_to_policy(self, statement: iam.PolicyStatement) -> bool:
+        return self.add_to_principal_policy(statement).statement_added
+
+    def add_to_principal_policy(self, statement: iam.PolicyStatement) -> iam.AddToPrincipalPolicyResult:
+        self._policy.add_statements(statement)
+        return iam.AddToPrincipalPolicyResult(statement_added=True, policy_dependable=self._policy)
+
+
+def grantee(target: PolicyTarget) -> iam.IGrantable:
+    """``target`` as an ``iam.IGrantable``."""
+    if isinstance(target, iam.ManagedPolicy):
+        return cast(iam.IGrantable, _ManagedPolicyPrincipal(target))
+    return target
+
+
+def attach(target: PolicyTarget, *statements: iam.PolicyStatement) -> iam.Grant:
+    """Add ``statements`` (Allow, without principals) to ``target``; one ``iam.Grant`` covers them all."""
+    principal = grantee(target)
+    grants = [
+        iam.Grant.add_to_principal(
+            grantee=principal,
+            actions=statement.actions,
+            resource_arns=statement.resources,
+            conditions=statement.conditions or None,
+        )
+        for statement in statements
+    ]
+    return reduce(lambda combined, grant: combined.combine(grant), grants)
+
+
+def in_resource_policy(
+    principal: iam.IPrincipal, resource: iam.IResourceWithPolicyV2, *statements: iam.PolicyStatement
+) -> iam.Grant:
+    """Add ``statements`` for ``principal`` to ``resource``'s own policy (bucket, key, topic, queue): for principals
+    that hold no policy of their own, such as a wildcard narrowed by conditions."""
     for statement in statements:
-        if isinstance(target, iam.ManagedPolicy):
-            target.add_statements(statement)
-        else:
-            target.grant_principal.add_to_principal_policy(statement)
+        statement.add_principals(principal)  # merges the principal's conditions into the statement's own
+    grants = [
+        iam.Grant.add_statement_to_resource_policy(
+            grantee=principal,
+            statement=statement,
+            resource=resource,
+            actions=statement.actions,
+            resource_arns=statement.resources,
+        )
+        for statement in statements
+    ]
+    return reduce(lambda combined, grant: combined.combine(grant), grants)
 
 
 def owner(target: PolicyTarget) -> IConstruct:

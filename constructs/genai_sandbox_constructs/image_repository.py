@@ -80,23 +80,24 @@ class ImageRepository(Construct):
             description="Keep the newest tagged images", tag_status=ecr.TagStatus.ANY, max_image_count=max_image_count
         )
 
-    def grant_pull(self, target: PolicyTarget) -> None:
-        """Let ``target`` pull images from this repository."""
-        self._grant(target, PULL_ACTIONS)
+    def grant_pull(self, grantee: PolicyTarget) -> iam.Grant:
+        """Let ``grantee`` pull images from this repository."""
+        return self._grant(grantee, PULL_ACTIONS)
 
-    def grant_pull_push(self, target: PolicyTarget) -> None:
-        """Let ``target`` pull, push and list images of this repository (tags are immutable)."""
-        self._grant(target, PULL_ACTIONS + PUSH_ACTIONS)
+    def grant_pull_push(self, grantee: PolicyTarget) -> iam.Grant:
+        """Let ``grantee`` pull, push and list images of this repository (tags are immutable)."""
+        return self._grant(grantee, PULL_ACTIONS + PUSH_ACTIONS)
 
-    def _grant(self, target: PolicyTarget, actions: tuple[str, ...]) -> None:
-        attach(
-            target,
+    def _grant(self, grantee: PolicyTarget, actions: tuple[str, ...]) -> iam.Grant:
+        grant = attach(
+            grantee,
             iam.PolicyStatement(actions=list(actions), resources=[self.repository.repository_arn]),
             iam.PolicyStatement(actions=[TOKEN_ACTION], resources=["*"]),
         )
         nag.acknowledge(
-            owner(target),
+            owner(grantee),
             "ecr:GetAuthorizationToken has no resource-level permissions; image access itself is scoped to the "
             "sandbox repository.",
             nag.wildcard_resource_finding(self, "*"),
         )
+        return grant

@@ -15,6 +15,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .function import Invocation, SandboxFunction
+from .grants import PolicyTarget, attach
 from .inference_api_findings import acknowledge_api
 from .key import KeyLike, as_key
 from .monitoring import PERIOD
@@ -116,9 +117,9 @@ class InferenceApi(Construct):
         """Throttled invocations of the function, summed over five minutes."""
         return self.function.metric_throttles(period=PERIOD, statistic="Sum")
 
-    def grant_invoke(self, policy: iam.ManagedPolicy) -> None:
-        """Let the holders of ``policy`` call the API."""
-        policy.add_statements(iam.PolicyStatement(actions=["execute-api:Invoke"], resources=[self.invoke_arn]))
+    def grant_invoke(self, grantee: PolicyTarget) -> iam.Grant:
+        """Let ``grantee`` call the API."""
+        return attach(grantee, iam.PolicyStatement(actions=["execute-api:Invoke"], resources=[self.invoke_arn]))
 
     def _log_group(self, construct_id: str, key: kms.IKey, retention_days: float) -> logs.LogGroup:
         group = logs.LogGroup(self, construct_id, encryption_key=key)

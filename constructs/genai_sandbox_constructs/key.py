@@ -7,7 +7,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from .grants import PolicyTarget, attach, via_service
+from .grants import PolicyTarget, attach, in_resource_policy, via_service
 
 SERVICES_USING_KEY_DIRECTLY = (
     "sns.amazonaws.com",
@@ -56,11 +56,11 @@ class SandboxKey(Construct):
         self._allow_cloudwatch_logs()
         self._allow_services()
 
-    def grant_use(self, target: PolicyTarget) -> None:
-        """Let ``target`` encrypt and decrypt through the services in ``SERVICES_FOR_PRINCIPALS`` only, and let
+    def grant_use(self, grantee: PolicyTarget) -> iam.Grant:
+        """Let ``grantee`` encrypt and decrypt through the services in ``SERVICES_FOR_PRINCIPALS`` only, and let
         AWS services it calls create grants on the key (SageMaker volumes)."""
-        attach(
-            target,
+        return attach(
+            grantee,
             iam.PolicyStatement(
                 actions=list(KEY_USE_ACTIONS),
                 resources=[self.key.key_arn],
@@ -74,29 +74,27 @@ class SandboxKey(Construct):
             ),
         )
 
-    def grant_use_to_principal(self, principal: iam.IPrincipal) -> None:
+    def grant_use_to_principal(self, principal: iam.IPrincipal) -> iam.Grant:
         """Let ``principal`` (a conditioned wildcard such as ``project_members``) encrypt and decrypt through the
         services in ``SERVICES_FOR_PRINCIPALS``, in the key policy: a grant that a caller's permissions boundary does
-        not cap (KMS Developer Guide, key policies: "Key policies are the primary way to control access to KMS
-        keys"; an identity policy alone is not enough without the key policy's delegation to IAM)."""
+        not cap (KMS Developer Guide, key policies: "Unless the key policy explicitly allows it, you cannot use IAM
+        policies to allow access to a KMS key")."""
         through = [via_service(service) for service in SERVICES_FOR_PRINCIPALS]
-        self.key.add_to_resource_policy(
+        return in_resource_policy(
+            principal,
+            self.key,
             iam.PolicyStatement(
                 sid="AllowProjectMembersThroughServices",
-                principals=[principal],
                 actions=[*KEY_USE_ACTIONS, "kms:DescribeKey"],
                 resources=["*"],
                 conditions={"StringEquals": {"kms:ViaService": through}},
-            )
-        )
-        self.key.add_to_resource_policy(
+            ),
             iam.PolicyStatement(
                 sid="AllowProjectMembersGrantsForAwsResources",
-                principals=[principal],
                 actions=["kms:CreateGrant"],
                 resources=["*"],
                 conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
-            )
+            ),
         )
 
     def _allow_cloudwatch_logs(self) -> None:

@@ -102,9 +102,9 @@ class SandboxNetwork(Construct):
         ).to_string()
         """The security group of the chosen mode (created when NewVpc, or ExistingVpc without one)."""
 
-    def grant_attach(self, target: PolicyTarget) -> None:
-        """Let ``target`` (a SageMaker or Lambda role) create and remove its network interfaces in this account."""
-        grant_network_interfaces(self, target)
+    def grant_attach(self, grantee: PolicyTarget) -> iam.Grant:
+        """Let ``grantee`` (a SageMaker or Lambda role) create and remove its network interfaces in this account."""
+        return grant_network_interfaces(self, grantee)
 
     def _condition(self, name: str, condition: ICfnConditionExpression) -> CfnCondition:
         return CfnCondition(self, name, expression=condition)
@@ -157,24 +157,25 @@ class SandboxNetwork(Construct):
         return group
 
 
-def grant_network_interfaces(scope: IConstruct, target: PolicyTarget) -> None:
-    """Let ``target`` create and remove network interfaces in this account and region, as VPC-attached SageMaker
+def grant_network_interfaces(scope: IConstruct, grantee: PolicyTarget) -> iam.Grant:
+    """Let ``grantee`` create and remove network interfaces in this account and region, as VPC-attached SageMaker
     jobs, endpoints and Lambda functions do; ``scope`` is any construct of the stack."""
     scoped = [f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:{kind}/*" for kind in INTERFACE_RESOURCES]
     scoped.append(f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:*:{SUBNETS_ANY_ACCOUNT}/*")
-    attach(
-        target,
+    grant = attach(
+        grantee,
         iam.PolicyStatement(actions=list(DESCRIBE_ACTIONS), resources=["*"]),
         iam.PolicyStatement(actions=list(INTERFACE_ACTIONS), resources=scoped),
     )
     nag.acknowledge(
-        owner(target),
+        owner(grantee),
         "EC2 Describe* calls support no resource-level permissions; network interfaces are created by the service "
         "with generated ids, scoped to this account and region; the subnets may be shared from a network account "
         "through AWS RAM.",
         nag.wildcard_resource_finding(scope, "*"),
         *(nag.wildcard_resource_finding(scope, arn) for arn in scoped),
     )
+    return grant
 
 
 DESCRIBE_ACTIONS = (

@@ -51,33 +51,35 @@ class ModelRegistry(Construct):
         """ARN of the group, built from its name so that policies need not wait for the group."""
         self._packages_arn = f"{arn_prefix}:model-package/{group_name}/*"
 
-    def grant_register(self, target: PolicyTarget) -> None:
-        """Let ``target`` describe the group and create, describe, tag and list its versions (not approve them)."""
-        attach(
-            target,
+    def grant_register(self, grantee: PolicyTarget) -> iam.Grant:
+        """Let ``grantee`` describe the group and create, describe, tag and list its versions (not approve them)."""
+        grant = attach(
+            grantee,
             iam.PolicyStatement(actions=list(GROUP_ACTIONS), resources=[self.group_arn]),
             iam.PolicyStatement(actions=list(REGISTER_ACTIONS), resources=[self._packages_arn]),
             iam.PolicyStatement(actions=list(LIST_ACTIONS), resources=["*"]),
         )
         nag.acknowledge(
-            owner(target),
+            owner(grantee),
             "Model package versions are numbered by SageMaker; access is scoped to the versions of this group.",
             nag.wildcard_resource_finding(self, self._packages_arn),
         )
         nag.acknowledge(
-            owner(target),
+            owner(grantee),
             "sagemaker:ListModelPackages supports no resource-level permissions; it reveals names only.",
             nag.wildcard_resource_finding(self, "*"),
         )
+        return grant
 
-    def grant_approve(self, target: PolicyTarget) -> None:
-        """Let ``target`` approve or reject the group's versions (``UpdateModelPackage``)."""
-        attach(target, iam.PolicyStatement(actions=list(APPROVE_ACTIONS), resources=[self._packages_arn]))
+    def grant_approve(self, grantee: PolicyTarget) -> iam.Grant:
+        """Let ``grantee`` approve or reject the group's versions (``UpdateModelPackage``)."""
+        grant = attach(grantee, iam.PolicyStatement(actions=list(APPROVE_ACTIONS), resources=[self._packages_arn]))
         nag.acknowledge(
-            owner(target),
+            owner(grantee),
             "Model package versions are numbered by SageMaker; approval is scoped to the versions of this group.",
             nag.wildcard_resource_finding(self, self._packages_arn),
         )
+        return grant
 
     @staticmethod
     def _check(group_name: str) -> None:

@@ -60,21 +60,21 @@ class TrainingRole(Construct):
             self, "Permissions", roles=[self.role], description="Gen AI sandbox training and processing jobs"
         )
         """The role's permissions."""
-        bucket.grant_read(layout.DATA, self.policy)
+        bucket.grant_read(self.policy, layout.DATA)
         for prefix in (layout.DATA_PROCESSED, layout.DATA_FEATURES):
-            bucket.grant_write(prefix.key, self.policy)
-        bucket.grant_read(layout.CONFIGS, self.policy)
-        bucket.grant_read_write(layout.ARTIFACTS, self.policy)
+            bucket.grant_write(self.policy, prefix.key)
+        bucket.grant_read(self.policy, layout.CONFIGS)
+        bucket.grant_read_write(self.policy, layout.ARTIFACTS)
         key.grant_use(self.policy)
         registry.grant_register(self.policy)
         images.grant_pull(self.policy)
         network.grant_attach(self.policy)
         self._allow_aws_images_logs_and_metrics()
 
-    def grant_pass_to_sagemaker(self, target: PolicyTarget) -> None:
-        """Let ``target`` pass this role to SageMaker, and to nothing else."""
-        attach(
-            target,
+    def grant_pass_to_sagemaker(self, grantee: PolicyTarget) -> iam.Grant:
+        """Let ``grantee`` pass this role to SageMaker, and to nothing else."""
+        return attach(
+            grantee,
             iam.PolicyStatement(
                 actions=["iam:PassRole"],
                 resources=[self.role.role_arn],

@@ -58,9 +58,9 @@ class SandboxUserPolicy(Construct):
         self.policy = iam.ManagedPolicy(self, "Policy", description=description)
         """The managed policy; CloudFormation names it (no fixed name)."""
         for prefix, access in MEMBER_LAYOUT:
-            bucket.access.grant(prefix, self.policy, access)
+            bucket.access.grant(self.policy, prefix, access)
             if members is not None:
-                bucket.grant_to_principal(prefix, members, access)
+                bucket.grant_to_principal(members, prefix, access)
         key.grant_use(self.policy)
         if members is not None:
             key.grant_use_to_principal(members)

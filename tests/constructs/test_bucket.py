@@ -18,7 +18,7 @@ def _bucket_with(grant: str, prefix: str) -> Template:
     stack = new_stack()
     bucket = SandboxBucket(stack, "Storage", encryption_key=kms.Key(stack, "Key"))
     policy = iam.ManagedPolicy(stack, "Policy")
-    getattr(bucket, grant)(prefix, policy)
+    getattr(bucket, grant)(policy, prefix)
     return template_of(stack)
 
 

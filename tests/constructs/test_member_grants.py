@@ -23,7 +23,7 @@ def _bucket_policy_statements(access: Access, prefix: str) -> list[dict[str, Any
     stack = new_stack()
     key = SandboxKey(stack, "Key", alias="a", description="d")
     bucket = SandboxBucket(stack, "Storage", encryption_key=key.key)
-    bucket.grant_to_principal(prefix, project_members([ROLES]), access)
+    bucket.grant_to_principal(project_members([ROLES]), prefix, access)
     (policy,) = [
         r
         for r in json_of(stack)["Resources"].values()

@@ -59,7 +59,7 @@ def _build(model_id: str = "", source: str = "Bedrock", *, guardrail: str = "") 
             image_repository_arn=OWN_IMAGES,
         ),
     )
-    models.grant_invoke_bedrock(role, policy)
+    models.grant_invoke_bedrock(policy, role=role)
     return json_of(stack)
 
 

@@ -11,7 +11,7 @@ from constructs import Construct
 
 from .. import nag
 from ..conditions import expression
-from ..grants import add_conditional_statement
+from ..grants import PolicyTarget, add_conditional_statement, attach
 from ..roles import conditional_policy
 from .bedrock_forms import GEOGRAPHIES
 
@@ -132,14 +132,14 @@ class BedrockModel(Construct):
         """Calls go through an inference profile (ours, a system one or the given one), which routes to foundation
         models."""
 
-    def grant_invoke(self, role: iam.IRole, policy: iam.ManagedPolicy) -> None:
-        """Add invoke permissions to ``policy`` (held by ``role``); routing through a profile and the guardrail get
-        conditional policies of their own, which exist only for the forms that need them."""
+    def grant_invoke(self, grantee: PolicyTarget, *, role: iam.IRole) -> iam.Grant:
+        """Let ``grantee`` invoke the model. Routing through a profile and the guardrail need statements that exist
+        only for the forms that use them: they go to conditional policies of their own, attached to ``role`` (the
+        role that holds ``grantee``, or is it)."""
         system_profile = Fn.condition_if(self.wraps_system_profile.logical_id, self.model_arn, Aws.NO_VALUE).to_string()
-        policy.add_statements(
-            iam.PolicyStatement(actions=list(INVOKE_ACTIONS), resources=[self.invoke_target, system_profile])
+        invoke = attach(
+            grantee, iam.PolicyStatement(actions=list(INVOKE_ACTIONS), resources=[self.invoke_target, system_profile])
         )
-        self._allow_profile_routing(role)
         guardrail = conditional_policy(
             self,
             "GuardrailPolicy",
@@ -147,9 +147,10 @@ class BedrockModel(Construct):
             roles=[role],
             description="Apply the sandbox guardrail",
         )
-        guardrail.add_statements(
-            iam.PolicyStatement(actions=["bedrock:ApplyGuardrail"], resources=[self._guardrail_arn])
+        applies = attach(
+            guardrail, iam.PolicyStatement(actions=["bedrock:ApplyGuardrail"], resources=[self._guardrail_arn])
         )
+        return invoke.combine(self._allow_profile_routing(role)).combine(applies)
 
     def grant_invoke_where(self, policy: iam.ManagedPolicy) -> None:
         """Add to ``policy``, where Bedrock is used, invoking the model the way the pattern does: the invoke target,
@@ -200,7 +201,7 @@ class BedrockModel(Construct):
             conditions={"StringEquals": {"bedrock:InferenceProfileArn": self.invoke_target}},
         )
 
-    def _allow_profile_routing(self, role: iam.IRole) -> None:
+    def _allow_profile_routing(self, role: iam.IRole) -> iam.Grant:
         routing = conditional_policy(
             self,
             "ProfileRoutingPolicy",
@@ -208,13 +209,14 @@ class BedrockModel(Construct):
             roles=[role],
             description="Let the invoked inference profile reach its foundation models",
         )
-        routing.add_statements(self._routing_statement())
+        grant = attach(routing, self._routing_statement())
         nag.acknowledge(
             routing,
             "Foundation models are reachable only through the invoked inference profile (condition "
             "bedrock:InferenceProfileArn); a profile routes to its models in several regions.",
             nag.wildcard_resource_finding(self, FOUNDATION_MODELS),
         )
+        return grant
 
     def _condition(self, name: str, condition: ICfnConditionExpression) -> CfnCondition:
         return CfnCondition(self, name, expression=condition)

@@ -13,6 +13,7 @@ from constructs import Construct
 from ..bucket_access import BucketAccess
 from ..conditions import make_conditional
 from ..errors import ConfigurationError, Problems
+from ..grants import PolicyTarget
 from .bedrock_forms import ALL_FORMS, BedrockForm, classify, describe
 from .bedrock_model import BedrockModel
 from .sagemaker_model import SageMakerModel
@@ -139,11 +140,11 @@ class ModelSource(Construct):
         make_conditional(model, self.uses_sagemaker)
         return model
 
-    def grant_invoke_bedrock(self, role: iam.IRole, policy: iam.ManagedPolicy) -> None:
-        """Let ``role`` (holding ``policy``) invoke the Bedrock model, through its guardrail when there is one."""
+    def grant_invoke_bedrock(self, grantee: PolicyTarget, *, role: iam.IRole) -> iam.Grant:
+        """Let ``grantee`` (held by ``role``) invoke the Bedrock model, through its guardrail when there is one."""
         if self.bedrock is None:
             raise ConfigurationError("ModelSource", ["grant_invoke_bedrock: no Bedrock branch was given"])
-        self.bedrock.grant_invoke(role, policy)
+        return self.bedrock.grant_invoke(grantee, role=role)
 
 
 def _validate(source: str, bedrock: BedrockChoice | None, sagemaker: SageMakerChoice | None) -> None:

@@ -129,7 +129,7 @@ class SageMakerModel(Construct):
 
     def grant_capture(self, bucket: BucketAccess) -> None:
         """Let the endpoint write data capture under ``inference/realtime/capture/``."""
-        bucket.grant_write(layout.REALTIME_CAPTURE.key, self.policy)
+        bucket.grant_write(self.policy, layout.REALTIME_CAPTURE.key)
 
     def _allow_logs_and_network(self, in_vpc: bool) -> None:
         grant_sagemaker_execution(self, self.policy)
@@ -144,7 +144,7 @@ class SageMakerModel(Construct):
             roles=[self.role],
             description="Read the model artifact",
         )
-        bucket.grant_read_object(artifact_key, policy)
+        bucket.grant_read_object(policy, artifact_key)
         registry = Fn.select(0, Fn.split(".", image_uri))
         region = Fn.select(3, Fn.split(".", image_uri))
         repository = Fn.select(0, Fn.split(":", Fn.select(0, Fn.split("@", Fn.select(1, Fn.split("/", image_uri))))))
@@ -164,7 +164,7 @@ class SageMakerModel(Construct):
             roles=[self.role],
             description="Run a registered model package",
         )
-        bucket.grant_read(layout.ARTIFACTS, policy)
+        bucket.grant_read(policy, layout.ARTIFACTS)
         images = f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:*:repository/*"
         self._allow_image_pulls(policy, images)
         nag.acknowledge(
