@@ -5,8 +5,8 @@ from __future__ import annotations
 from aws_cdk import Fn
 
 from genai_sandbox_constructs import InferenceApi
-from genai_sandbox_constructs.endpoints import EndpointBase
-from genai_sandbox_constructs.monitoring import Monitoring
+from genai_sandbox_constructs.inference.endpoints import EndpointBase
+from genai_sandbox_constructs.inference.monitoring import Monitoring
 from genai_sandbox_constructs.roles import conditional_policy
 
 from . import smus

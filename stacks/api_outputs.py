@@ -6,7 +6,7 @@ from __future__ import annotations
 from aws_cdk import Aws, CfnOutput, Fn
 from aws_cdk import aws_iam as iam
 
-from genai_sandbox_constructs.endpoints import EndpointBase
+from genai_sandbox_constructs.inference.endpoints import EndpointBase
 
 from . import smus
 from .api_front import ApiFront

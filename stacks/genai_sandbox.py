@@ -18,7 +18,7 @@ from genai_sandbox_constructs import (
     SandboxUserPolicy,
     TrainingRole,
 )
-from genai_sandbox_constructs.members import project_members, smus_project_role_pattern
+from genai_sandbox_constructs.access.members import project_members, smus_project_role_pattern
 
 from . import smus
 from .base import BlueprintStack

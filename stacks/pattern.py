@@ -8,8 +8,8 @@ from aws_cdk import CfnOutput, Fn
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from genai_sandbox_constructs.inference.monitoring import Monitoring
 from genai_sandbox_constructs.model_source import ALL_FORMS, BedrockChoice, ModelSource, SageMakerChoice
-from genai_sandbox_constructs.monitoring import Monitoring
 
 from . import smus
 from .base import BlueprintStack

@@ -6,8 +6,8 @@ from aws_cdk import CfnCondition, CfnRule, CfnRuleAssertion, Fn, ICfnRuleConditi
 from constructs import Construct
 
 from genai_sandbox_constructs.conditions import make_conditional
-from genai_sandbox_constructs.endpoints import RealtimeEndpoint
-from genai_sandbox_constructs.instance_types import HOSTING_INSTANCE_TYPES
+from genai_sandbox_constructs.inference.endpoints import RealtimeEndpoint
+from genai_sandbox_constructs.inference.instance_types import HOSTING_INSTANCE_TYPES
 from genai_sandbox_constructs.model_source.sagemaker_model import SageMakerModel
 
 from . import smus

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import Fn, Stack
 
-from genai_sandbox_constructs.bucket_access import BucketAccess
+from genai_sandbox_constructs.storage.bucket_access import BucketAccess
 
 from .smus import sandbox_export_name
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aws_cdk import CfnRule, CfnRuleAssertion, Fn, Stack
 
-from genai_sandbox_constructs.data_sources import MAX_GLUE_DATABASES
-from genai_sandbox_constructs.network import EXISTING_VPC, MODES, PROJECT_NETWORK
+from genai_sandbox_constructs.model_building.data_sources import MAX_GLUE_DATABASES
+from genai_sandbox_constructs.network.sandbox_network import EXISTING_VPC, MODES, PROJECT_NETWORK
 
 from .parameters import string_parameter
 

@@ -6,8 +6,8 @@ from aws_cdk import Aws, CfnCondition, CfnRule, CfnRuleAssertion, Fn, Token
 from constructs import Construct
 
 from genai_sandbox_constructs.conditions import make_conditional
+from genai_sandbox_constructs.inference.serverless_endpoint import MEMORY_SIZES, ServerlessEndpoint
 from genai_sandbox_constructs.model_source.sagemaker_model import SageMakerModel
-from genai_sandbox_constructs.serverless_endpoint import MEMORY_SIZES, ServerlessEndpoint
 
 from .api_front import ALARMS, ApiFront
 from .api_outputs import export_api

@@ -9,8 +9,8 @@ import pytest
 from aws_cdk import aws_kms as kms
 
 from genai_sandbox_constructs import ConfigurationError
-from genai_sandbox_constructs.endpoints import RealtimeEndpoint
-from genai_sandbox_constructs.inference_api import HANDLER_SOURCE
+from genai_sandbox_constructs.inference.endpoints import RealtimeEndpoint
+from genai_sandbox_constructs.inference.inference_api import HANDLER_SOURCE
 from tests.conftest import Synthesized
 from tests.helpers.conditions import Evaluated
 from tests.helpers.policies import statements

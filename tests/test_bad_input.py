@@ -16,9 +16,9 @@ from aws_cdk import aws_kms as kms
 from blueprints.catalogue import Blueprint
 from blueprints.synthesis import select_blueprints
 from genai_sandbox_constructs import ConfigurationError, LifecycleDays, ModelRegistry, SandboxBucket
-from genai_sandbox_constructs.instance_types import HOSTING_INSTANCE_TYPES
+from genai_sandbox_constructs.inference.instance_types import HOSTING_INSTANCE_TYPES
+from genai_sandbox_constructs.inference.serverless_endpoint import check_serverless_model
 from genai_sandbox_constructs.model_source import ALL_FORMS, describe
-from genai_sandbox_constructs.serverless_endpoint import check_serverless_model
 from stacks.environment_settings import EnvironmentSettings
 from stacks.genai_sandbox import GenAiSandboxStack
 from tests.conftest import Synthesized

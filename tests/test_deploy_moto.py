@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from genai_sandbox_constructs.network import EXISTING_VPC, MODES, NEW_VPC, PROJECT_NETWORK
+from genai_sandbox_constructs.network.sandbox_network import EXISTING_VPC, MODES, NEW_VPC, PROJECT_NETWORK
 from tests.conftest import Synthesized
 from tests.helpers.expected import NEW_VPC_INTERFACE_ENDPOINTS
 from tests.helpers.moto_deploy import MotoAccount, moto_account, moto_compatible

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from genai_sandbox_constructs.network import EXISTING_VPC, NEW_VPC, PROJECT_NETWORK
+from genai_sandbox_constructs.network.sandbox_network import EXISTING_VPC, NEW_VPC, PROJECT_NETWORK
 from tests.conftest import Synthesized
 from tests.helpers.conditions import Evaluated, references
 from tests.helpers.expected import NEW_VPC_INTERFACE_ENDPOINTS

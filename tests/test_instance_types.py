@@ -7,8 +7,8 @@ import pytest
 from aws_cdk import aws_kms as kms
 
 from genai_sandbox_constructs import ConfigurationError
-from genai_sandbox_constructs.endpoints import NVME_FAMILIES, RealtimeEndpoint
-from genai_sandbox_constructs.instance_types import HOSTING_INSTANCE_TYPES
+from genai_sandbox_constructs.inference.endpoints import NVME_FAMILIES, RealtimeEndpoint
+from genai_sandbox_constructs.inference.instance_types import HOSTING_INSTANCE_TYPES
 from tests.conftest import Synthesized
 from tests.helpers.parameters import parameter_errors
 from tests.helpers.stacks import KEY_ARN, new_stack, sagemaker_model

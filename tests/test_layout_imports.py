@@ -37,5 +37,6 @@ def test_construct_library_builds_as_a_wheel_with_its_own_name_and_version(tmp_p
     assert built.name.startswith(f"genai_sandbox_constructs-{genai_sandbox_constructs.__version__}-")
     names = zipfile.ZipFile(built).namelist()
     assert "genai_sandbox_constructs/py.typed" in names
-    assert "genai_sandbox_constructs/bucket.py" in names
+    assert "genai_sandbox_constructs/storage/bucket.py" in names
+    assert "genai_sandbox_constructs/inference/handlers/inference_api.py" in names  # inline code read at synth
     assert not any(name.startswith("constructs/") for name in names)

@@ -1,26 +1,33 @@
 """AWS CDK constructs for Gen AI sandboxes on Amazon SageMaker Unified Studio."""
 
-from . import layout, nag
-from .bucket import SandboxBucket
-from .bucket_access import Access, BucketAccess
-from .data_sources import DataSourceAccess
-from .discovery import SandboxDiscovery
-from .endpoints import EndpointBase, RealtimeEndpoint
-from .errors import ConfigurationError, Problems
-from .function import Invocation, SandboxFunction
-from .grants import PolicyTarget
-from .image_repository import ImageRepository
-from .inference_api import InferenceApi
-from .key import KeyLike, SandboxKey
-from .lifecycle import LifecycleDays
-from .members import project_members, smus_project_role_pattern
-from .model_source import BedrockChoice, BedrockForm, BedrockModel, ModelSource, SageMakerChoice, SageMakerModel
-from .monitoring import Monitoring
-from .network import SandboxNetwork
-from .registry import ModelRegistry
-from .serverless_endpoint import ServerlessEndpoint
-from .training import TrainingRole
-from .user_policy import SandboxUserPolicy
+from genai_sandbox_constructs import layout, nag
+from genai_sandbox_constructs.access.discovery import SandboxDiscovery
+from genai_sandbox_constructs.access.members import project_members, smus_project_role_pattern
+from genai_sandbox_constructs.access.user_policy import SandboxUserPolicy
+from genai_sandbox_constructs.errors import ConfigurationError, Problems
+from genai_sandbox_constructs.grants import PolicyTarget
+from genai_sandbox_constructs.inference.endpoints import EndpointBase, RealtimeEndpoint
+from genai_sandbox_constructs.inference.function import Invocation, SandboxFunction
+from genai_sandbox_constructs.inference.inference_api import InferenceApi
+from genai_sandbox_constructs.inference.monitoring import Monitoring
+from genai_sandbox_constructs.inference.serverless_endpoint import ServerlessEndpoint
+from genai_sandbox_constructs.model_building.data_sources import DataSourceAccess
+from genai_sandbox_constructs.model_building.image_repository import ImageRepository
+from genai_sandbox_constructs.model_building.registry import ModelRegistry
+from genai_sandbox_constructs.model_building.training import TrainingRole
+from genai_sandbox_constructs.model_source import (
+    BedrockChoice,
+    BedrockForm,
+    BedrockModel,
+    ModelSource,
+    SageMakerChoice,
+    SageMakerModel,
+)
+from genai_sandbox_constructs.network.sandbox_network import SandboxNetwork
+from genai_sandbox_constructs.storage.bucket import SandboxBucket
+from genai_sandbox_constructs.storage.bucket_access import Access, BucketAccess
+from genai_sandbox_constructs.storage.key import KeyLike, SandboxKey
+from genai_sandbox_constructs.storage.lifecycle import LifecycleDays
 
 __version__ = "0.1.0"
 

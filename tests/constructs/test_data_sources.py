@@ -9,7 +9,7 @@ from aws_cdk import CfnParameter
 from aws_cdk import aws_iam as iam
 
 from genai_sandbox_constructs import DataSourceAccess
-from genai_sandbox_constructs.data_sources import MAX_GLUE_DATABASES
+from genai_sandbox_constructs.model_building.data_sources import MAX_GLUE_DATABASES
 from tests.helpers.conditions import Evaluated
 from tests.helpers.stacks import json_of, new_stack
 

@@ -9,8 +9,8 @@ import pytest
 from aws_cdk import aws_kms as kms
 
 from genai_sandbox_constructs import ConfigurationError
-from genai_sandbox_constructs.endpoints import RealtimeEndpoint
-from genai_sandbox_constructs.serverless_endpoint import ServerlessEndpoint
+from genai_sandbox_constructs.inference.endpoints import RealtimeEndpoint
+from genai_sandbox_constructs.inference.serverless_endpoint import ServerlessEndpoint
 from tests.helpers.stacks import KEY_ARN, json_of, new_stack, sagemaker_model
 
 

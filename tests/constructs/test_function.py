@@ -10,7 +10,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
 
 from genai_sandbox_constructs import ConfigurationError, nag
-from genai_sandbox_constructs.function import Invocation, SandboxFunction
+from genai_sandbox_constructs.inference.function import Invocation, SandboxFunction
 from tests.helpers.stacks import KEY_ARN, json_of, new_stack
 
 

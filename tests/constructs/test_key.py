@@ -9,8 +9,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
 from genai_sandbox_constructs import SandboxKey
-from genai_sandbox_constructs.key import SERVICES_FOR_PRINCIPALS
-from genai_sandbox_constructs.members import project_members
+from genai_sandbox_constructs.access.members import project_members
+from genai_sandbox_constructs.storage.key import SERVICES_FOR_PRINCIPALS
 from tests.helpers.stacks import new_stack, template_of
 
 

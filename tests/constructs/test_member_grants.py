@@ -9,11 +9,11 @@ from aws_cdk import Aws, CfnCondition, Fn
 from aws_cdk import aws_iam as iam
 
 from genai_sandbox_constructs import ConfigurationError, SandboxBucket, SandboxDiscovery, SandboxKey
-from genai_sandbox_constructs.bucket_access import Access
+from genai_sandbox_constructs.access.members import project_members, smus_project_role_pattern
 from genai_sandbox_constructs.grants import add_conditional_statement
-from genai_sandbox_constructs.members import project_members, smus_project_role_pattern
+from genai_sandbox_constructs.model_building.training import _check_role_name
 from genai_sandbox_constructs.roles import sagemaker_role
-from genai_sandbox_constructs.training import _check_role_name
+from genai_sandbox_constructs.storage.bucket_access import Access
 from tests.helpers.stacks import json_of, new_stack
 
 ROLES = "arn:aws:iam::111122223333:role/datazone_usr_role_p1_*"

@@ -10,7 +10,6 @@ from aws_cdk import CfnCondition, CfnParameter, Fn
 from aws_cdk import aws_iam as iam
 
 from genai_sandbox_constructs import ConfigurationError
-from genai_sandbox_constructs.bucket_access import BucketAccess
 from genai_sandbox_constructs.model_source import (
     ALL_FORMS,
     ON_DEMAND_FORMS,
@@ -21,6 +20,7 @@ from genai_sandbox_constructs.model_source import (
     allowed_pattern,
     classify,
 )
+from genai_sandbox_constructs.storage.bucket_access import BucketAccess
 from tests.helpers.conditions import Evaluated
 from tests.helpers.stacks import json_of, new_stack
 

@@ -8,7 +8,7 @@ from aws_cdk import Aws, CfnCondition, Fn
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_kms as kms
 
-from genai_sandbox_constructs.monitoring import PERIOD, Monitoring
+from genai_sandbox_constructs.inference.monitoring import PERIOD, Monitoring
 from tests.helpers.stacks import KEY_ARN, json_of, new_stack
 
 

@@ -9,7 +9,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 
 from genai_sandbox_constructs import SandboxNetwork
-from genai_sandbox_constructs.network import MODES, NEW_VPC
+from genai_sandbox_constructs.network.sandbox_network import MODES, NEW_VPC
 from tests.helpers.conditions import Evaluated
 from tests.helpers.stacks import json_of, new_stack
 

@@ -15,7 +15,7 @@ from botocore.exceptions import ReadTimeoutError
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
-from genai_sandbox_constructs.inference_api import HANDLER_SOURCE
+from genai_sandbox_constructs.inference.inference_api import HANDLER_SOURCE
 from tests.helpers.strict_stubber import strict
 
 CONTEXT = SimpleNamespace(aws_request_id="req-1")

@@ -8,9 +8,9 @@ from aws_cdk import BootstraplessSynthesizer, Stack
 from aws_cdk.assertions import Template
 
 from blueprints.synthesis import create_app
-from genai_sandbox_constructs.bucket_access import BucketAccess
 from genai_sandbox_constructs.model_source import ModelSource, SageMakerChoice
 from genai_sandbox_constructs.model_source.sagemaker_model import SageMakerModel
+from genai_sandbox_constructs.storage.bucket_access import BucketAccess
 
 
 def new_stack() -> Stack:

@@ -1,8 +1,15 @@
 """Bedrock or SageMaker behind every inference pattern, switched by one parameter."""
 
-from .bedrock_forms import ALL_FORMS, ON_DEMAND_FORMS, BedrockForm, allowed_pattern, classify, describe
-from .bedrock_model import BedrockModel
-from .model_source import (
+from genai_sandbox_constructs.model_source.bedrock_forms import (
+    ALL_FORMS,
+    ON_DEMAND_FORMS,
+    BedrockForm,
+    allowed_pattern,
+    classify,
+    describe,
+)
+from genai_sandbox_constructs.model_source.bedrock_model import BedrockModel
+from genai_sandbox_constructs.model_source.model_source import (
     ARTIFACT_KEY_PATTERN,
     BEDROCK,
     IMAGE_URI_PATTERN,
@@ -13,7 +20,7 @@ from .model_source import (
     ModelSource,
     SageMakerChoice,
 )
-from .sagemaker_model import SageMakerModel
+from genai_sandbox_constructs.model_source.sagemaker_model import SageMakerModel
 
 __all__ = [
     "ALL_FORMS",

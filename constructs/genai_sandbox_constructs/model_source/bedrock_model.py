@@ -9,11 +9,11 @@ from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from .. import nag
-from ..conditions import expression
-from ..grants import PolicyTarget, add_conditional_statement, attach
-from ..roles import conditional_policy
-from .bedrock_forms import GEOGRAPHIES
+from genai_sandbox_constructs import nag
+from genai_sandbox_constructs.conditions import expression
+from genai_sandbox_constructs.grants import PolicyTarget, add_conditional_statement, attach
+from genai_sandbox_constructs.model_source.bedrock_forms import GEOGRAPHIES
+from genai_sandbox_constructs.roles import conditional_policy
 
 INVOKE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
 """Converse and ConverseStream are authorized by these two actions."""

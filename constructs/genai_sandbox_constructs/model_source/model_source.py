@@ -10,13 +10,13 @@ from aws_cdk import CfnCondition, Fn, IResolvable, Token
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from ..bucket_access import BucketAccess
-from ..conditions import make_conditional
-from ..errors import ConfigurationError, Problems
-from ..grants import PolicyTarget
-from .bedrock_forms import ALL_FORMS, BedrockForm, classify, describe
-from .bedrock_model import BedrockModel
-from .sagemaker_model import SageMakerModel
+from genai_sandbox_constructs.conditions import make_conditional
+from genai_sandbox_constructs.errors import ConfigurationError, Problems
+from genai_sandbox_constructs.grants import PolicyTarget
+from genai_sandbox_constructs.model_source.bedrock_forms import ALL_FORMS, BedrockForm, classify, describe
+from genai_sandbox_constructs.model_source.bedrock_model import BedrockModel
+from genai_sandbox_constructs.model_source.sagemaker_model import SageMakerModel
+from genai_sandbox_constructs.storage.bucket_access import BucketAccess
 
 BEDROCK = "Bedrock"
 SAGEMAKER = "SageMaker"

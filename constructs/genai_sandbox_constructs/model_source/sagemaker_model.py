@@ -10,13 +10,17 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from .. import layout, nag
-from ..bucket_access import BucketAccess
-from ..conditions import expression
-from ..image_repository import PULL_ACTIONS, TOKEN_ACTION, pull_from_other_accounts
-from ..network import grant_network_interfaces
-from ..roles import conditional_policy, sagemaker_role
-from ..sagemaker_execution import grant_sagemaker_execution
+from genai_sandbox_constructs import layout, nag
+from genai_sandbox_constructs.conditions import expression
+from genai_sandbox_constructs.model_building.image_repository import (
+    PULL_ACTIONS,
+    TOKEN_ACTION,
+    pull_from_other_accounts,
+)
+from genai_sandbox_constructs.model_building.sagemaker_execution import grant_sagemaker_execution
+from genai_sandbox_constructs.network.sandbox_network import grant_network_interfaces
+from genai_sandbox_constructs.roles import conditional_policy, sagemaker_role
+from genai_sandbox_constructs.storage.bucket_access import BucketAccess
 
 
 class SageMakerModel(Construct):

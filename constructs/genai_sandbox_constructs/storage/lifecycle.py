@@ -7,8 +7,8 @@ from dataclasses import dataclass, fields
 from aws_cdk import Duration, Token
 from aws_cdk import aws_s3 as s3
 
-from . import layout
-from .errors import Problems
+from genai_sandbox_constructs import layout
+from genai_sandbox_constructs.errors import Problems
 
 Days = int | float
 """A number of days: a plain number, or a number token such as ``Fn::FindInMap``."""

@@ -14,11 +14,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from .function import Invocation, SandboxFunction
-from .grants import PolicyTarget, attach
-from .inference_api_findings import acknowledge_api
-from .key import KeyLike, as_key
-from .monitoring import PERIOD
+from genai_sandbox_constructs.grants import PolicyTarget, attach
+from genai_sandbox_constructs.inference.function import Invocation, SandboxFunction
+from genai_sandbox_constructs.inference.inference_api_findings import acknowledge_api
+from genai_sandbox_constructs.inference.monitoring import PERIOD
+from genai_sandbox_constructs.storage.key import KeyLike, as_key
 
 HANDLER_SOURCE = Path(__file__).parent / "handlers" / "inference_api.py"
 STAGE = "v1"

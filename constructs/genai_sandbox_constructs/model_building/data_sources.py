@@ -6,8 +6,8 @@ from aws_cdk import Aws, CfnCondition, Fn, ICfnConditionExpression
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from . import nag
-from .roles import conditional_policy
+from genai_sandbox_constructs import nag
+from genai_sandbox_constructs.roles import conditional_policy
 
 S3_READ_ACTIONS = ("s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket")
 MAX_GLUE_DATABASES = 10

@@ -5,10 +5,10 @@ from __future__ import annotations
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from . import nag
-from .endpoints import EndpointBase, check_range, literal
-from .errors import Problems
-from .model_source.sagemaker_model import SageMakerModel
+from genai_sandbox_constructs import nag
+from genai_sandbox_constructs.errors import Problems
+from genai_sandbox_constructs.inference.endpoints import EndpointBase, check_range, literal
+from genai_sandbox_constructs.model_source.sagemaker_model import SageMakerModel
 
 
 class ServerlessEndpoint(EndpointBase):

@@ -10,11 +10,11 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from . import nag
-from .bucket_access import Access, BucketAccess, check_prefix, object_statements
-from .grants import PolicyTarget, in_resource_policy
-from .key import KeyLike, as_key
-from .lifecycle import LifecycleDays
+from genai_sandbox_constructs import nag
+from genai_sandbox_constructs.grants import PolicyTarget, in_resource_policy
+from genai_sandbox_constructs.storage.bucket_access import Access, BucketAccess, check_prefix, object_statements
+from genai_sandbox_constructs.storage.key import KeyLike, as_key
+from genai_sandbox_constructs.storage.lifecycle import LifecycleDays
 
 ACCESS_LOG_PREFIX = "sandbox-bucket/"
 

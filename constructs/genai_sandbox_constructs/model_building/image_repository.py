@@ -7,9 +7,9 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from . import nag
-from .grants import PolicyTarget, attach, owner
-from .key import KeyLike, as_key
+from genai_sandbox_constructs import nag
+from genai_sandbox_constructs.grants import PolicyTarget, attach, owner
+from genai_sandbox_constructs.storage.key import KeyLike, as_key
 
 PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
 PUSH_ACTIONS = (

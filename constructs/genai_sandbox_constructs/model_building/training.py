@@ -8,16 +8,16 @@ from aws_cdk import Aws, Token
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from . import layout, nag
-from .bucket import SandboxBucket
-from .errors import Problems
-from .grants import PolicyTarget, attach, owner
-from .image_repository import ImageRepository, pull_from_other_accounts
-from .key import SandboxKey
-from .network import SandboxNetwork
-from .registry import ModelRegistry
-from .roles import sagemaker_role
-from .sagemaker_execution import grant_sagemaker_execution
+from genai_sandbox_constructs import layout, nag
+from genai_sandbox_constructs.errors import Problems
+from genai_sandbox_constructs.grants import PolicyTarget, attach, owner
+from genai_sandbox_constructs.model_building.image_repository import ImageRepository, pull_from_other_accounts
+from genai_sandbox_constructs.model_building.registry import ModelRegistry
+from genai_sandbox_constructs.model_building.sagemaker_execution import grant_sagemaker_execution
+from genai_sandbox_constructs.network.sandbox_network import SandboxNetwork
+from genai_sandbox_constructs.roles import sagemaker_role
+from genai_sandbox_constructs.storage.bucket import SandboxBucket
+from genai_sandbox_constructs.storage.key import SandboxKey
 
 
 class TrainingRole(Construct):

@@ -7,7 +7,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from .grants import PolicyTarget, attach, in_resource_policy, via_service
+from genai_sandbox_constructs.grants import PolicyTarget, attach, in_resource_policy, via_service
 
 SERVICES_USING_KEY_DIRECTLY = (
     "sns.amazonaws.com",

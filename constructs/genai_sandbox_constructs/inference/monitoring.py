@@ -11,8 +11,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from .conditions import expression, make_conditional
-from .key import KeyLike, as_key
+from genai_sandbox_constructs.conditions import expression, make_conditional
+from genai_sandbox_constructs.storage.key import KeyLike, as_key
 
 PERIOD = Duration.minutes(5)
 """The period of the metrics the constructs offer for alarms (``metric_*``)."""

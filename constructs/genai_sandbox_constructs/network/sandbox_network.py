@@ -14,10 +14,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct, IConstruct
 
-from . import nag
-from .conditions import expression, make_conditional
-from .grants import PolicyTarget, attach, owner
-from .network_vpc import DEFAULT_INTERFACE_ENDPOINTS, IsolatedVpc
+from genai_sandbox_constructs import nag
+from genai_sandbox_constructs.conditions import expression, make_conditional
+from genai_sandbox_constructs.grants import PolicyTarget, attach, owner
+from genai_sandbox_constructs.network.isolated_vpc import DEFAULT_INTERFACE_ENDPOINTS, IsolatedVpc
 
 PROJECT_NETWORK = "ProjectNetwork"
 EXISTING_VPC = "ExistingVpc"

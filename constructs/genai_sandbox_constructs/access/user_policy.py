@@ -6,11 +6,11 @@ from __future__ import annotations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from . import layout
-from .bucket import SandboxBucket
-from .bucket_access import Access
-from .key import SandboxKey
-from .registry import ModelRegistry
+from genai_sandbox_constructs import layout
+from genai_sandbox_constructs.model_building.registry import ModelRegistry
+from genai_sandbox_constructs.storage.bucket import SandboxBucket
+from genai_sandbox_constructs.storage.bucket_access import Access
+from genai_sandbox_constructs.storage.key import SandboxKey
 
 MEMBER_LAYOUT: tuple[tuple[str, Access], ...] = (
     (layout.DATA, Access.READ_WRITE),

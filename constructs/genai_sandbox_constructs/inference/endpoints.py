@@ -12,14 +12,14 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from . import layout
-from .conditions import any_equal
-from .errors import Problems
-from .grants import PolicyTarget, add_conditional_statement, attach
-from .instance_types import HOSTING_INSTANCE_TYPES
-from .key import KeyLike, as_key
-from .model_source.sagemaker_model import SageMakerModel
-from .monitoring import PERIOD
+from genai_sandbox_constructs import layout
+from genai_sandbox_constructs.conditions import any_equal
+from genai_sandbox_constructs.errors import Problems
+from genai_sandbox_constructs.grants import PolicyTarget, add_conditional_statement, attach
+from genai_sandbox_constructs.inference.instance_types import HOSTING_INSTANCE_TYPES
+from genai_sandbox_constructs.inference.monitoring import PERIOD
+from genai_sandbox_constructs.model_source.sagemaker_model import SageMakerModel
+from genai_sandbox_constructs.storage.key import KeyLike, as_key
 
 VARIANT = "AllTraffic"
 NVME_FAMILIES = (

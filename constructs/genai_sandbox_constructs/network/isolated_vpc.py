@@ -8,7 +8,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from . import nag
+from genai_sandbox_constructs import nag
 
 DEFAULT_INTERFACE_ENDPOINTS: tuple[ec2.InterfaceVpcEndpointAwsService, ...] = (
     ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_API,

@@ -9,9 +9,9 @@ from aws_cdk import Token
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
-from . import layout, nag
-from .errors import Problems
-from .grants import PolicyTarget, attach, owner, via_service
+from genai_sandbox_constructs import layout, nag
+from genai_sandbox_constructs.errors import Problems
+from genai_sandbox_constructs.grants import PolicyTarget, attach, owner, via_service
 
 READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging")
 WRITE_ACTIONS = ("s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload")

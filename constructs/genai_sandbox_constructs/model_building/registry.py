@@ -9,9 +9,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from . import nag
-from .errors import Problems
-from .grants import PolicyTarget, attach, owner
+from genai_sandbox_constructs import nag
+from genai_sandbox_constructs.errors import Problems
+from genai_sandbox_constructs.grants import PolicyTarget, attach, owner
 
 GROUP_NAME_PATTERN = re.compile(r"(?=.{1,63}$)[a-zA-Z0-9](-*[a-zA-Z0-9])*")
 """SageMaker's ModelPackageGroupName: 1-63 characters, alphanumerics separated by hyphens."""

@@ -14,11 +14,11 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from . import nag
-from .errors import Problems
-from .grants import via_service
-from .key import KeyLike, as_key
-from .network import grant_network_interfaces
+from genai_sandbox_constructs import nag
+from genai_sandbox_constructs.errors import Problems
+from genai_sandbox_constructs.grants import via_service
+from genai_sandbox_constructs.network.sandbox_network import grant_network_interfaces
+from genai_sandbox_constructs.storage.key import KeyLike, as_key
 
 DEFAULT_TIMEOUT = Duration.seconds(28)
 """Below API Gateway's 29 s integration limit, so an API caller always gets the function's own error body."""

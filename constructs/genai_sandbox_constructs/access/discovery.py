@@ -13,7 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from .grants import PolicyTarget, attach
+from genai_sandbox_constructs.grants import PolicyTarget, attach
 
 VALUE_LIMIT = 4096
 """Characters a standard-tier parameter value may hold."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import aws_apigateway as apigateway
 
-from . import nag
+from genai_sandbox_constructs import nag
 
 
 def acknowledge_api(api: apigateway.RestApi) -> None:

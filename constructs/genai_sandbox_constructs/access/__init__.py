@@ -1,0 +1,1 @@
+"""Access constructs of a Gen AI sandbox."""

@@ -1,0 +1,1 @@
+"""Inference constructs of a Gen AI sandbox."""

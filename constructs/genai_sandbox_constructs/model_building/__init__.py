@@ -1,0 +1,1 @@
+"""Model building constructs of a Gen AI sandbox."""

@@ -1,0 +1,1 @@
+"""Network constructs of a Gen AI sandbox."""

@@ -1,0 +1,1 @@
+"""Storage constructs of a Gen AI sandbox."""
