@@ -9,6 +9,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .environment_settings import ENVIRONMENTS, EnvironmentSettings
+from .parameters import string_parameter
 from .smus import PROJECT_TAGS, declare_reserved_parameters
 
 BOUNDARY_PATTERN = r"^(arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\w+=,.@/-]{1,512})?$"
@@ -17,17 +18,11 @@ BOUNDARY_PATTERN = r"^(arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\w+=,.@/-]{1,512
 class BlueprintStack(Stack):
     """A stack whose template is a portable SMUS blueprint: no bootstrap, no assets, no CDK metadata.
 
-    Subclasses list the ``EnvironmentSettings`` columns they read in ``SETTINGS_COLUMNS``, and how SMUS may let
-    project members set their parameters in ``ADMIN_ONLY`` and ``FIXED_AFTER_CREATE``.
+    Subclasses list the ``EnvironmentSettings`` columns they read in ``SETTINGS_COLUMNS``; each parameter declares
+    whether it is admin-only or fixed after creation (``parameter_policy``).
     """
 
     SETTINGS_COLUMNS: Sequence[str] = ()
-    ADMIN_ONLY: frozenset[str] = frozenset({"PermissionsBoundaryArn"})
-    """Parameters only a domain admin sets, as non-editable overrides in the project profile (the manifest's
-    ``profileParameterOverrides``): governance that a project creator must not loosen."""
-    FIXED_AFTER_CREATE: frozenset[str] = frozenset()
-    """Parameters whose change after creation would fail the update or break importers (``isUpdateSupported``
-    false)."""
 
     def __init__(self, scope: Construct, blueprint_name: str, *, description: str) -> None:
         super().__init__(scope, blueprint_name, description=description, synthesizer=BootstraplessSynthesizer())
@@ -59,15 +54,14 @@ class BlueprintStack(Stack):
 
     def _apply_permissions_boundary(self) -> None:
         """Every role in this stack gets ``PermissionsBoundaryArn`` when it is not empty."""
-        arn = CfnParameter(
+        arn = string_parameter(
             self,
             "PermissionsBoundaryArn",
-            description="Optional managed policy ARN set as permissions boundary on every role this blueprint creates.",
-            default="",
-            allowed_pattern=BOUNDARY_PATTERN,
-            constraint_description="must be empty or a managed policy ARN such as "
-            "arn:aws:iam::123456789012:policy/SandboxBoundary",
-        ).value_as_string
+            "Optional managed policy ARN set as permissions boundary on every role this blueprint creates.",
+            pattern=BOUNDARY_PATTERN,
+            constraint="must be empty or a managed policy ARN such as arn:aws:iam::123456789012:policy/SandboxBoundary",
+            admin_only=True,
+        )
         has_boundary = CfnCondition(
             self, "HasPermissionsBoundary", expression=Fn.condition_not(Fn.condition_equals(arn, ""))
         )

@@ -42,11 +42,6 @@ class GenAiSandboxStack(BlueprintStack):
         "IncompleteUploadDays",
         "AccessLogExpirationDays",
     )
-    ADMIN_ONLY = BlueprintStack.ADMIN_ONLY | {"DataSourceS3Arns", "DataSourceKmsKeyArns", "DataSourceGlueDatabases"}
-    """Data-source grants reach outside the sandbox: a creator could otherwise name another project's data."""
-    FIXED_AFTER_CREATE = frozenset({"NetworkMode", "ExistingVpcId", "ExistingSubnetIds", "ExistingSecurityGroupId"})
-    """Pattern environments import the resolved subnets and security group: CloudFormation refuses to change an
-    export in use."""
 
     def __init__(self, scope: Construct, blueprint_name: str, *, description: str) -> None:
         super().__init__(scope, blueprint_name, description=description)

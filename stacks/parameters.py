@@ -2,7 +2,37 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
+
 from aws_cdk import CfnCondition, CfnParameter, CfnRule, CfnRuleAssertion, Fn, Stack
+
+
+@dataclass
+class ParameterPolicy:
+    """How SMUS may let people set a stack's parameters, declared where each parameter is declared."""
+
+    admin_only: set[str] = field(default_factory=set)
+    """Set only by a domain admin, as non-editable overrides in the project profile (the manifest's
+    ``profileParameterOverrides``): governance that a project creator must not loosen."""
+    fixed_after_create: set[str] = field(default_factory=set)
+    """Their change after creation would fail the update or break importers (``isUpdateSupported`` false)."""
+
+
+_policies: WeakKeyDictionary[Stack, ParameterPolicy] = WeakKeyDictionary()
+
+
+def parameter_policy(stack: Stack) -> ParameterPolicy:
+    """The parameter policy of ``stack`` (empty until parameters declare theirs)."""
+    return _policies.setdefault(stack, ParameterPolicy())
+
+
+def _declare(stack: Stack, name: str, *, admin_only: bool, fixed_after_create: bool) -> None:
+    policy = parameter_policy(stack)
+    if admin_only:
+        policy.admin_only.add(name)
+    if fixed_after_create:
+        policy.fixed_after_create.add(name)
 
 
 def string_parameter(
@@ -14,8 +44,12 @@ def string_parameter(
     pattern: str | None = None,
     constraint: str | None = None,
     allowed_values: list[str] | None = None,
+    admin_only: bool = False,
+    fixed_after_create: bool = False,
 ) -> str:
-    """Declare ``name`` on ``stack`` and return its value token."""
+    """Declare ``name`` on ``stack`` and return its value token; ``admin_only`` and ``fixed_after_create`` go to the
+    stack's ``parameter_policy``."""
+    _declare(stack, name, admin_only=admin_only, fixed_after_create=fixed_after_create)
     return CfnParameter(
         stack,
         name,

@@ -35,6 +35,7 @@ class SandboxParameters:
             "S3 gateway endpoint and 11 interface endpoints (about $7.3 per endpoint per AZ per month, $160 in all).",
             default=PROJECT_NETWORK,
             allowed_values=list(MODES),
+            fixed_after_create=True,  # pattern environments import the resolved network, an export in use
         )
         self.existing_vpc_id = string_parameter(
             stack,
@@ -42,6 +43,7 @@ class SandboxParameters:
             "ExistingVpc mode only: the VPC id (vpc-...).",
             pattern="^(vpc-[0-9a-f]{8,17})?$",
             constraint="must be empty or a VPC id such as vpc-0123456789abcdef0",
+            fixed_after_create=True,  # pattern environments import the resolved network, an export in use
         )
         self.existing_subnet_ids = string_parameter(
             stack,
@@ -50,6 +52,7 @@ class SandboxParameters:
             pattern=_list_pattern(SUBNET),
             constraint="must be empty or subnet ids such as "
             "subnet-0123456789abcdef0,subnet-0fedcba9876543210 (no spaces)",
+            fixed_after_create=True,  # pattern environments import the resolved network, an export in use
         )
         self.existing_security_group_id = string_parameter(
             stack,
@@ -57,6 +60,7 @@ class SandboxParameters:
             "ExistingVpc mode only: security group for sandbox workloads (sg-...); empty creates one.",
             pattern="^(sg-[0-9a-f]{8,17})?$",
             constraint="must be empty or a security group id such as sg-0123456789abcdef0",
+            fixed_after_create=True,  # pattern environments import the resolved network, an export in use
         )
         self.data_source_s3_arns = string_parameter(
             stack,
@@ -67,6 +71,7 @@ class SandboxParameters:
             pattern=_list_pattern(S3_ARN, S3_ARN_LIMIT),
             constraint=f"must be empty or up to {S3_ARN_LIMIT} comma-joined S3 ARNs such as "
             "arn:aws:s3:::my-bucket,arn:aws:s3:::my-bucket/raw/*",
+            admin_only=True,  # reaches outside the sandbox: a creator could name another project's data
         )
         self.data_source_kms_key_arns = string_parameter(
             stack,
@@ -76,6 +81,7 @@ class SandboxParameters:
             pattern=_list_pattern(KMS_KEY_ARN, S3_ARN_LIMIT),
             constraint=f"must be empty or up to {S3_ARN_LIMIT} comma-joined KMS key ARNs such as "
             "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            admin_only=True,  # reaches outside the sandbox: a creator could name another project's data
         )
         self.data_source_glue_databases = string_parameter(
             stack,
@@ -85,6 +91,7 @@ class SandboxParameters:
             pattern=_list_pattern(GLUE_NAME, MAX_GLUE_DATABASES),
             constraint=f"must be empty or up to {MAX_GLUE_DATABASES} comma-joined Glue database names of 1-64 "
             "characters (a-z, 0-9, _ and -)",
+            admin_only=True,  # reaches outside the sandbox: a creator could name another project's data
         )
         self._add_network_rules(stack)
         CfnRule(

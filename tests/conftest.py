@@ -34,7 +34,7 @@ class Synthesized:
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     app = create_app(outdir=str(tmp_path_factory.mktemp("cdk.out")))
     build(app, CATALOGUE, with_nag=False)
-    dist = write_dist(app.synth(), CATALOGUE, tmp_path_factory.mktemp("dist")).parent
+    dist = write_dist(app, CATALOGUE, tmp_path_factory.mktemp("dist")).parent
     templates = {name: json.loads((dist / template_file(name)).read_text()) for name in BLUEPRINT_NAMES}
     return Synthesized(dist, templates, json.loads((dist / MANIFEST).read_text()))
 

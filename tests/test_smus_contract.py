@@ -9,8 +9,8 @@ from typing import Any
 import botocore.session
 import pytest
 
-from blueprints.catalogue import CATALOGUE
 from blueprints.dist import user_parameters
+from stacks.parameters import ParameterPolicy
 from stacks.smus import DOMAIN_ID, ENVIRONMENT_ID, PROJECT_ID, RESERVED_PARAMETERS, SCOPE_NAME
 from tests.conftest import BLUEPRINT_NAMES, Synthesized
 from tests.helpers.conditions import references
@@ -211,10 +211,9 @@ def test_parameters_without_a_default_are_required_in_the_manifest() -> None:
             "Optional": {"Type": "Number", "Default": 5},
         }
     }
-    blueprint = next(b for b in CATALOGUE if b.name == "genai-sandbox")
-    assert user_parameters(template, blueprint) == [
+    assert user_parameters(template, ParameterPolicy(fixed_after_create={"Needed"})) == [
         {"keyName": "Needed", "fieldType": "STRING", "description": "d", "isEditable": True, "isOptional": False,
-         "isUpdateSupported": True},
+         "isUpdateSupported": False},
         {"keyName": "Optional", "fieldType": "STRING", "description": "", "defaultValue": "5", "isEditable": True,
          "isOptional": True, "isUpdateSupported": True},
     ]  # fmt: skip
