@@ -1,0 +1,105 @@
+"""The realtime-inference blueprint's own parameters (endpoint instances, capacity, data capture) and their Rules."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnCondition, CfnRule, CfnRuleAssertion, Fn, ICfnRuleConditionExpression, Stack, Token
+
+from genai_sandbox_constructs.inference.instance_types import HOSTING_INSTANCE_TYPES
+
+from .environment_settings import EnvironmentSettings
+from .parameters import number_parameter, string_parameter, switch_parameter
+
+MAX_INSTANCES = 20
+
+
+class RealtimeParameters:
+    """Declares the parameters on ``stack``; attributes hold their values as tokens."""
+
+    def __init__(
+        self, stack: Stack, settings: EnvironmentSettings, sagemaker_chosen: ICfnRuleConditionExpression
+    ) -> None:
+        self.instance_type = string_parameter(
+            stack,
+            "InstanceType",
+            "ModelSource SageMaker: endpoint instance type, one SageMaker hosting accepts (ml.<family>.<size>).",
+            default="ml.m5.xlarge",
+            allowed_values=list(HOSTING_INSTANCE_TYPES),
+        )
+        self._declare_capacity(stack, settings)
+        self.capture_enabled = switch_parameter(
+            stack,
+            "DataCaptureEnabled",
+            "ModelSource SageMaker: capture requests and responses to inference/realtime/capture/ in the sandbox "
+            "bucket.",
+            default=False,
+            condition_id="CapturesData",
+        )
+        """Whether requests and responses are captured."""
+        self.capture_percent = number_parameter(
+            stack, "DataCapturePercent", "Share of requests captured.", default=20, low=1, high=100
+        )
+        _add_capacity_rule(stack, sagemaker_chosen)
+
+    def _declare_capacity(self, stack: Stack, settings: EnvironmentSettings) -> None:
+        """Minimum (0 takes the Environment default), maximum and target invocations per instance."""
+        minimum = number_parameter(
+            stack,
+            "MinInstanceCount",
+            "Minimum (and initial) instances; 0 takes the Environment default (dev 1, staging 1, prod 2).",
+            default=0,
+            low=0,
+            high=MAX_INSTANCES,
+            compared_in_rules=True,
+        )
+        self.max_instances = number_parameter(
+            stack,
+            "MaxInstanceCount",
+            "Maximum instances autoscaling may add.",
+            default=2,
+            low=1,
+            high=MAX_INSTANCES,
+            compared_in_rules=True,
+        )
+        self.target_invocations = number_parameter(
+            stack,
+            "TargetInvocationsPerInstance",
+            "Invocations per instance per minute that autoscaling aims at.",
+            default=100,
+            low=1,
+            high=100000,
+        )
+        default_minimum = CfnCondition(stack, "UsesDefaultMinimum", expression=Fn.condition_equals(minimum, 0))
+        resolved = Fn.condition_if(default_minimum.logical_id, settings.number("RealtimeMinInstances"), minimum)
+        self.min_instances = Token.as_number(resolved)
+        """The minimum, with 0 resolved to the Environment default."""
+
+
+def _fits(minimum: int) -> ICfnRuleConditionExpression:
+    """MaxInstanceCount is ``minimum`` or more (Rules cannot compare numbers: the allowed values are listed)."""
+    return Fn.condition_contains([str(n) for n in range(minimum, MAX_INSTANCES + 1)], Fn.ref("MaxInstanceCount"))
+
+
+def _add_capacity_rule(stack: Stack, sagemaker_chosen: ICfnRuleConditionExpression) -> None:
+    """Autoscaling refuses a minimum above the maximum, after the endpoint is built: refuse it before deploying.
+
+    Only with ModelSource SageMaker: Bedrock has no endpoint to scale.
+    """
+    minimum = Fn.ref("MinInstanceCount")
+    assertions = [
+        CfnRuleAssertion(
+            assert_=Fn.condition_or(Fn.condition_not(Fn.condition_equals(minimum, str(n))), _fits(n)),
+            assert_description=f"MinInstanceCount {n} needs MaxInstanceCount {n} or more.",
+        )
+        for n in range(2, MAX_INSTANCES + 1)
+    ]
+    prod_default = Fn.condition_and(
+        Fn.condition_equals(minimum, "0"), Fn.condition_equals(Fn.ref("Environment"), "prod")
+    )
+    assertions.append(
+        CfnRuleAssertion(
+            assert_=Fn.condition_or(Fn.condition_not(prod_default), _fits(2)),
+            assert_description="Environment prod starts 2 instances (MinInstanceCount 0): MaxInstanceCount needs 2 or "
+            "more.",
+        )
+    )
+    CfnRule(stack, "MaxInstancesFitMinimum", rule_condition=sagemaker_chosen, assertions=assertions)
