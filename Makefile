@@ -37,7 +37,7 @@ typecheck:
 	$(VENV)/bin/mypy
 
 unit:
-	@$(VENV)/bin/pytest -n 2; status=$$?; \
+	@$(VENV)/bin/pytest -n 2 --dist worksteal; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; fi; \
 	exit $$status
 
