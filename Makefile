@@ -3,9 +3,10 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-# uv installs the pinned packages in seconds (pip took about a minute); --native-tls uses the system's certificates.
+# uv installs the pinned packages in seconds (pip took about a minute); --native-tls uses the system's certificates,
+# --compile-bytecode writes the .pyc files once (imports stay fast where PYTHONDONTWRITEBYTECODE is set).
 UV_VERSION := 0.13.8
-UV := $(VENV)/bin/uv pip install --python $(PY) --native-tls --quiet
+UV := $(VENV)/bin/uv pip install --python $(PY) --native-tls --compile-bytecode --quiet
 # jsii needs Node >= 22; the pinned `node` npm package brings one without touching the system.
 export JSII_NODE := $(CURDIR)/node_modules/.bin/node
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
