@@ -51,7 +51,7 @@ class GenAiSandboxStack(BlueprintStack):
         self._build_model_building()
         self._build_user_access()
         self._build_discovery()
-        export_sandbox(self)
+        export_sandbox(self, self)
 
     def _build_data_layer(self) -> None:
         self.key = SandboxKey(
