@@ -10,6 +10,7 @@ from genai_sandbox_constructs.inference.endpoints import EndpointBase, RealtimeE
 from genai_sandbox_constructs.inference.function import Invocation, SandboxFunction
 from genai_sandbox_constructs.inference.inference_api import InferenceApi
 from genai_sandbox_constructs.inference.monitoring import Monitoring
+from genai_sandbox_constructs.inference.object_queue import ObjectQueue
 from genai_sandbox_constructs.inference.serverless_endpoint import ServerlessEndpoint
 from genai_sandbox_constructs.model_building.data_sources import DataSourceAccess
 from genai_sandbox_constructs.model_building.image_repository import ImageRepository
@@ -48,6 +49,7 @@ __all__ = [
     "ModelRegistry",
     "ModelSource",
     "Monitoring",
+    "ObjectQueue",
     "PolicyTarget",
     "Problems",
     "RealtimeEndpoint",

@@ -80,6 +80,10 @@ class SandboxFunction(Construct):
         """
         super().__init__(scope, construct_id)
         _check(invocation, dead_letter_queue, subnet_ids, security_group_id)
+        self.invocation = invocation
+        """How the function is invoked."""
+        self.timeout = timeout
+        """How long one invocation may run."""
         key = as_key(encryption_key)
         self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
         """The function's role; CloudFormation names it."""

@@ -1,0 +1,151 @@
+"""The object front of the async and batch patterns: objects written under a layout prefix become messages that a
+function works through, and nothing is lost on the way."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from genai_sandbox_constructs import layout, nag
+from genai_sandbox_constructs.errors import Problems
+from genai_sandbox_constructs.grants import attach, via_service
+from genai_sandbox_constructs.inference.function import Invocation, SandboxFunction
+from genai_sandbox_constructs.inference.monitoring import PERIOD
+from genai_sandbox_constructs.storage.key import KeyLike, as_key
+
+MAX_RECEIVES = 3
+"""Deliveries of a message before it moves to the dead-letter queue."""
+VISIBILITY_PER_TIMEOUT = 6
+"""Lambda's guidance for SQS event sources: a visibility timeout of at least six times the function's timeout."""
+CONSUME_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility")
+
+
+class ObjectQueue(Construct):
+    """S3 ``Object Created`` events of one layout prefix (EventBridge, enabled on the bucket: no notification custom
+    resource) -> an SQS queue encrypted with the sandbox key -> ``function`` through an event source mapping that
+    reports failed messages one by one. A message that fails ``MAX_RECEIVES`` times moves to a dead-letter queue,
+    kept 14 days; the function records why (SQS's redrive carries no reason)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        bucket_name: str,
+        prefix: str,
+        encryption_key: KeyLike,
+        function: SandboxFunction,
+        batch_size: int = 10,
+    ) -> None:
+        """:param bucket_name: the sandbox bucket, with EventBridge notifications on (required).
+        :param prefix: the layout prefix whose new objects are work, such as ``inference/async/input/`` (required).
+        :param encryption_key: the sandbox key, for both queues (required).
+        :param function: the worker, built with ``Invocation.QUEUE`` (required).
+        :param batch_size: messages per invocation, 1-10. Default: 10.
+        """
+        _check(prefix, function, batch_size)
+        super().__init__(scope, construct_id)
+        key = as_key(encryption_key)
+        self.dead_letters = self._queue("DeadLetters", key, retention=Duration.days(14))
+        """Messages that failed ``MAX_RECEIVES`` times."""
+        self.queue = self._queue(
+            "Queue",
+            key,
+            visibility_timeout=Duration.seconds(function.timeout.to_seconds() * VISIBILITY_PER_TIMEOUT),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letters, max_receive_count=MAX_RECEIVES),
+        )
+        """The work queue."""
+        self.rule = events.Rule(
+            self,
+            "ObjectCreated",
+            description=f"New objects under {prefix} become work",
+            event_pattern=_object_created(bucket_name, prefix),
+            targets=[targets.SqsQueue(self.queue)],
+        )
+        """The EventBridge rule on the bucket's events."""
+        self._connect(function, key.key_arn, batch_size)
+
+    def metric_oldest_message_age(self) -> cloudwatch.Metric:
+        """Age of the oldest message waiting, in seconds (maximum over five minutes)."""
+        return self.queue.metric_approximate_age_of_oldest_message(period=PERIOD, statistic="Maximum")
+
+    def metric_dead_letters(self) -> cloudwatch.Metric:
+        """Messages waiting in the dead-letter queue (maximum over five minutes)."""
+        return self.dead_letters.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum")
+
+    def _queue(
+        self,
+        construct_id: str,
+        key: kms.IKey,
+        *,
+        retention: Duration | None = None,
+        visibility_timeout: Duration | None = None,
+        dead_letter_queue: sqs.DeadLetterQueue | None = None,
+    ) -> sqs.Queue:
+        return sqs.Queue(
+            self,
+            construct_id,
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            retention_period=retention,
+            visibility_timeout=visibility_timeout,
+            dead_letter_queue=dead_letter_queue,
+        )
+
+    def _connect(self, function: SandboxFunction, key_arn: str, batch_size: int) -> lambda_.CfnEventSourceMapping:
+        """An L1 event source mapping: the L2 one would grant its permissions in an inline policy."""
+        attach(
+            function.policy,
+            iam.PolicyStatement(actions=list(CONSUME_ACTIONS), resources=[self.queue.queue_arn]),
+            iam.PolicyStatement(
+                actions=["kms:Decrypt"],
+                resources=[key_arn],
+                conditions={"StringEquals": {"kms:ViaService": via_service("sqs")}},
+            ),
+        )
+        mapping = lambda_.CfnEventSourceMapping(
+            self,
+            "Mapping",
+            function_name=function.function.function_name,
+            event_source_arn=self.queue.queue_arn,
+            batch_size=batch_size,
+            function_response_types=["ReportBatchItemFailures"],
+        )
+        mapping.add_dependency(cast(iam.CfnManagedPolicy, function.policy.node.default_child))
+        nag.acknowledge(
+            self.dead_letters,
+            "This is the dead-letter queue of the work queue; a dead-letter queue of its own would only move the "
+            "failed messages once more.",
+            "AwsSolutions-SQS3",
+        )
+        return mapping
+
+
+def _object_created(bucket_name: str, prefix: str) -> events.EventPattern:
+    return events.EventPattern(
+        source=["aws.s3"],
+        detail_type=["Object Created"],
+        detail={"bucket": {"name": [bucket_name]}, "object": {"key": [{"prefix": prefix}]}},
+    )
+
+
+def _check(prefix: str, function: SandboxFunction, batch_size: int) -> None:
+    problems = Problems("ObjectQueue")
+    problem = layout.prefix_problem(prefix)
+    if problem:
+        problems.add("prefix", prefix, problem)
+    if function.invocation is not Invocation.QUEUE:
+        problems.add("function", function.invocation.name, "a SandboxFunction built with Invocation.QUEUE")
+    if not 1 <= batch_size <= 10:
+        problems.add("batch_size", batch_size, "1-10")
+    problems.raise_if_any()
