@@ -6,15 +6,13 @@ import re
 from typing import Any
 
 import pytest
-from aws_cdk import aws_kms as kms
 
 from genai_sandbox_constructs import ConfigurationError
-from genai_sandbox_constructs.inference.endpoints import RealtimeEndpoint
 from genai_sandbox_constructs.inference.inference_api import HANDLER_SOURCE
 from tests.conftest import Synthesized
 from tests.helpers.conditions import Evaluated
 from tests.helpers.policies import statements
-from tests.helpers.stacks import KEY_ARN, new_stack, sagemaker_model
+from tests.helpers.stacks import new_stack, realtime_endpoint
 
 PATTERNS = ["realtime-inference", "serverless-inference"]
 SAGEMAKER = {
@@ -175,21 +173,8 @@ def test_a_new_instance_type_makes_a_new_endpoint(
 
 @pytest.mark.parametrize("prefix", ["team_a-" + "x" * 40, "a" + "-" * 30 + "b" * 42, "-a"])
 def test_endpoint_name_prefix_is_checked_at_synth_time(prefix: str) -> None:
-    stack = new_stack()
     with pytest.raises(ConfigurationError) as error:
-        RealtimeEndpoint(
-            stack,
-            "Endpoint",
-            name_prefix=prefix,
-            model=sagemaker_model(stack),
-            instance_type="ml.m5.xlarge",
-            encryption_key=kms.Key.from_key_arn(stack, "SandboxKey", KEY_ARN),
-            bucket_name="b",
-            capture_percent=1,
-            min_instances=1,
-            max_instances=1,
-            target_invocations=1,
-        )
+        realtime_endpoint(new_stack(), name_prefix=prefix)
     assert error.value.problems == [f"name_prefix={prefix!r}: 1-41 letters, digits and inner hyphens"]
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import botocore.session
 import pytest
-from aws_cdk import aws_kms as kms
 
 from genai_sandbox_constructs import ConfigurationError
-from genai_sandbox_constructs.inference.endpoints import NVME_FAMILIES, RealtimeEndpoint
+from genai_sandbox_constructs.inference.endpoints import NVME_FAMILIES
 from genai_sandbox_constructs.inference.instance_types import HOSTING_INSTANCE_TYPES
 from tests.conftest import Synthesized
 from tests.helpers.parameters import parameter_errors
-from tests.helpers.stacks import KEY_ARN, new_stack, sagemaker_model
+from tests.helpers.stacks import new_stack, realtime_endpoint
 
 
 def test_hosting_instance_types_are_the_service_models() -> None:
@@ -32,21 +31,8 @@ def test_instance_type_parameter_takes_what_hosting_accepts(synthesized: Synthes
 
 
 def test_realtime_endpoint_refuses_a_literal_type_hosting_does_not_offer() -> None:
-    stack = new_stack()
     with pytest.raises(ConfigurationError, match=r"instance_type='ml\.m5\.huge'"):
-        RealtimeEndpoint(
-            stack,
-            "Endpoint",
-            name_prefix="env1",
-            model=sagemaker_model(stack),
-            instance_type="ml.m5.huge",
-            encryption_key=kms.Key.from_key_arn(stack, "SandboxKey", KEY_ARN),
-            bucket_name="b",
-            capture_percent=20,
-            min_instances=1,
-            max_instances=2,
-            target_invocations=100,
-        )
+        realtime_endpoint(new_stack(), instance_type="ml.m5.huge")
 
 
 PACKAGE = "arn:aws:sagemaker:us-east-1:111122223333:model-package/genai-sandbox-p1-dev/1"

@@ -6,27 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_cdk import aws_kms as kms
 
 from genai_sandbox_constructs import ConfigurationError
-from genai_sandbox_constructs.inference.endpoints import RealtimeEndpoint
 from genai_sandbox_constructs.inference.serverless_endpoint import ServerlessEndpoint
-from tests.helpers.stacks import KEY_ARN, json_of, new_stack, sagemaker_model
+from tests.helpers.stacks import KEY_ARN, json_of, new_stack, realtime_endpoint, sagemaker_model
 
 
 def _realtime_config(**options: Any) -> dict[str, Any]:
     stack = new_stack()
-    RealtimeEndpoint(
-        stack,
-        "Endpoint",
-        name_prefix="env1",
-        model=sagemaker_model(stack),
-        instance_type="ml.m5.xlarge",
-        encryption_key=kms.Key.from_key_arn(stack, "SandboxKey", KEY_ARN),
-        bucket_name="b",
-        target_invocations=100,
-        **({"min_instances": 1, "max_instances": 2} | options),
-    )
+    realtime_endpoint(stack, **options)
     (config,) = [r for r in json_of(stack)["Resources"].values() if r["Type"] == "AWS::SageMaker::EndpointConfig"]
     properties: dict[str, Any] = config["Properties"]
     return properties

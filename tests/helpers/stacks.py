@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import BootstraplessSynthesizer, Stack
+from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Template
 
 from blueprints.synthesis import create_app
+from genai_sandbox_constructs.inference.endpoints import RealtimeEndpoint
 from genai_sandbox_constructs.model_source import ModelSource, SageMakerChoice
 from genai_sandbox_constructs.model_source.sagemaker_model import SageMakerModel
 from genai_sandbox_constructs.storage.bucket_access import BucketAccess
@@ -49,3 +51,22 @@ def sagemaker_model(stack: Stack, *, network_isolation: bool = True, in_vpc: boo
 
 
 KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def realtime_endpoint(stack: Stack, **options: Any) -> RealtimeEndpoint:
+    """A real-time endpoint for ``sagemaker_model(stack)`` with small valid settings; ``options`` override them."""
+    settings: dict[str, Any] = {
+        "name_prefix": "env1",
+        "instance_type": "ml.m5.xlarge",
+        "bucket_name": "b",
+        "min_instances": 1,
+        "max_instances": 2,
+        "target_invocations": 100,
+    }
+    return RealtimeEndpoint(
+        stack,
+        "Endpoint",
+        model=sagemaker_model(stack),
+        encryption_key=kms.Key.from_key_arn(stack, "SandboxKey", KEY_ARN),
+        **(settings | options),
+    )
