@@ -86,6 +86,27 @@ class EndpointBase(Construct):
             **config,
         )
 
+    def _volume_key(self, instance_type: str, key_arn: str) -> str:
+        """``key_arn`` for the instances' volumes, or ``AWS::NoValue`` for families with NVMe instance storage
+        (condition ``HasNvmeStorage``)."""
+        family = Fn.select(1, Fn.split(".", instance_type))
+        self.has_nvme = CfnCondition(self, "HasNvmeStorage", expression=any_equal(family, NVME_FAMILIES))
+        """The instance family has NVMe instance storage (no ``KmsKeyId`` then)."""
+        return Fn.condition_if(self.has_nvme.logical_id, Aws.NO_VALUE, key_arn).to_string()
+
+    def _scalable_target(self, minimum: float, maximum: float) -> autoscaling.CfnScalableTarget:
+        """The variant's instance count as a scalable target, through SageMaker's service-linked scaling role."""
+        return autoscaling.CfnScalableTarget(
+            self,
+            "ScalableTarget",
+            service_namespace="sagemaker",
+            scalable_dimension="sagemaker:variant:DesiredInstanceCount",
+            resource_id=f"endpoint/{self.endpoint.attr_endpoint_name}/variant/{VARIANT}",
+            min_capacity=minimum,
+            max_capacity=maximum,
+            role_arn=f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{SCALING_ROLE}",
+        )
+
     def _endpoint(self, config: sagemaker.CfnEndpointConfig, name: str | None = None) -> sagemaker.CfnEndpoint:
         return sagemaker.CfnEndpoint(
             self, "Endpoint", endpoint_config_name=config.attr_endpoint_config_name, endpoint_name=name
@@ -133,9 +154,6 @@ class RealtimeEndpoint(EndpointBase):
         _check(name_prefix, instance_type, capture_percent, min_instances, max_instances)
         super().__init__(scope, construct_id)
         key_arn = as_key(encryption_key).key_arn
-        family = Fn.select(1, Fn.split(".", instance_type))
-        self.has_nvme = CfnCondition(self, "HasNvmeStorage", expression=any_equal(family, NVME_FAMILIES))
-        """The instance family has NVMe instance storage (no ``KmsKeyId`` then)."""
         capture = {
             "EnableCapture": True,
             "InitialSamplingPercentage": capture_percent,
@@ -147,7 +165,7 @@ class RealtimeEndpoint(EndpointBase):
         self.config = self._single_variant(
             model,
             {"initial_instance_count": min_instances, "instance_type": instance_type, "initial_variant_weight": 1},
-            kms_key_id=Fn.condition_if(self.has_nvme.logical_id, Aws.NO_VALUE, key_arn).to_string(),
+            kms_key_id=self._volume_key(instance_type, key_arn),
             data_capture_config=(
                 Fn.condition_if(capture_enabled.logical_id, capture, Aws.NO_VALUE)
                 if isinstance(capture_enabled, CfnCondition)
@@ -157,23 +175,12 @@ class RealtimeEndpoint(EndpointBase):
         if capture_enabled is True:
             self.config.add_property_override("DataCaptureConfig", capture)
         """The endpoint configuration; CloudFormation names it, so that a change replaces it."""
-        self.endpoint = self._endpoint(
-            self.config, Fn.join("-", [name_prefix, Fn.join("-", Fn.split(".", instance_type))])
-        )
+        self.endpoint = self._endpoint(self.config, named_after(name_prefix, instance_type))
         """The endpoint, named after ``name_prefix`` and the instance type."""
         self._build_scaling(min_instances, max_instances, target_invocations)
 
     def _build_scaling(self, minimum: float, maximum: float, target: float) -> None:
-        target_resource = autoscaling.CfnScalableTarget(
-            self,
-            "ScalableTarget",
-            service_namespace="sagemaker",
-            scalable_dimension="sagemaker:variant:DesiredInstanceCount",
-            resource_id=f"endpoint/{self.endpoint.attr_endpoint_name}/variant/{VARIANT}",
-            min_capacity=minimum,
-            max_capacity=maximum,
-            role_arn=f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{SCALING_ROLE}",
-        )
+        target_resource = self._scalable_target(minimum, maximum)
         autoscaling.CfnScalingPolicy(
             self,
             "InvocationsScaling",
@@ -193,6 +200,12 @@ class RealtimeEndpoint(EndpointBase):
 
 NAME_PREFIX_LIMIT = 63 - 1 - max(len(instance_type) for instance_type in HOSTING_INSTANCE_TYPES)
 """Endpoint names take 63 characters; ``-ml-<family>-<size>`` takes up to 22 of them."""
+
+
+def named_after(name_prefix: str, instance_type: str) -> str:
+    """``<name_prefix>-<instance type with dashes>``: SageMaker cannot change the instance type of an autoscaled
+    variant in place, so the name changes exactly when the endpoint must be replaced."""
+    return Fn.join("-", [name_prefix, Fn.join("-", Fn.split(".", instance_type))])
 
 
 def literal(value: float | str) -> bool:
