@@ -9,6 +9,7 @@ from typing import cast
 
 from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
@@ -20,8 +21,16 @@ from genai_sandbox_constructs.grants import via_service
 from genai_sandbox_constructs.network.sandbox_network import grant_network_interfaces
 from genai_sandbox_constructs.storage.key import KeyLike, as_key
 
-DEFAULT_TIMEOUT = Duration.seconds(28)
-"""Below API Gateway's 29 s integration limit, so an API caller always gets the function's own error body."""
+DEFAULT_TIMEOUT = Duration.minutes(1)
+"""A function's time per invocation unless it says otherwise (an API's function takes less than API Gateway's 29 s)."""
+
+
+def retained_log_group(scope: Construct, construct_id: str, key: kms.IKey, retention_days: float) -> logs.LogGroup:
+    """A log group encrypted with ``key`` that keeps events ``retention_days`` (a number token works: set on the L1,
+    the L2 takes only its enum)."""
+    group = logs.LogGroup(scope, construct_id, encryption_key=key)
+    cast(logs.CfnLogGroup, group.node.default_child).add_property_override("RetentionInDays", retention_days)
+    return group
 
 
 class Invocation(Enum):
@@ -70,7 +79,7 @@ class SandboxFunction(Construct):
         :param log_retention_days: retention of the log group; a number token works (required).
         :param invocation: how the function is invoked (required).
         :param environment: environment variables. Default: none.
-        :param timeout: Default: 28 seconds (below API Gateway's 29 s integration limit).
+        :param timeout: time per invocation. Default: one minute.
         :param memory_size: in MB. Default: 256.
         :param subnet_ids: subnets to run in, with ``security_group_id``; tokens work. Default: no VPC.
         :param security_group_id: security group with ``subnet_ids``. Default: none.
@@ -89,11 +98,8 @@ class SandboxFunction(Construct):
         """The function's role; CloudFormation names it."""
         self.policy = iam.ManagedPolicy(self, "Permissions", roles=[self.role], description=description)
         """The function's permissions; grant more here."""
-        self.log_group = logs.LogGroup(self, "Logs", encryption_key=key)
+        self.log_group = retained_log_group(self, "Logs", key, log_retention_days)
         """The function's log group, encrypted and retained."""
-        cast(logs.CfnLogGroup, self.log_group.node.default_child).add_property_override(
-            "RetentionInDays", log_retention_days
-        )
         self.function = lambda_.Function(
             self,
             "Function",

@@ -10,12 +10,11 @@ from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from genai_sandbox_constructs.grants import PolicyTarget, attach
-from genai_sandbox_constructs.inference.function import Invocation, SandboxFunction
+from genai_sandbox_constructs.inference.function import Invocation, SandboxFunction, retained_log_group
 from genai_sandbox_constructs.inference.inference_api_findings import acknowledge_api
 from genai_sandbox_constructs.inference.monitoring import PERIOD
 from genai_sandbox_constructs.storage.key import KeyLike, as_key
@@ -93,7 +92,7 @@ class InferenceApi(Construct):
         """The function's permissions; add model access here."""
         self.function = self.handler.function
         """The function."""
-        access_logs = self._log_group("AccessLogs", key, log_retention_days)
+        access_logs = retained_log_group(self, "AccessLogs", key, log_retention_days)
         self.api = self._build_api(name, description, access_logs, throttle_rate, throttle_burst)
         """The REST API."""
         self.invoke_arn = self.api.arn_for_execute_api("POST", f"/{RESOURCE}", STAGE)
@@ -120,11 +119,6 @@ class InferenceApi(Construct):
     def grant_invoke(self, grantee: PolicyTarget) -> iam.Grant:
         """Let ``grantee`` call the API."""
         return attach(grantee, iam.PolicyStatement(actions=["execute-api:Invoke"], resources=[self.invoke_arn]))
-
-    def _log_group(self, construct_id: str, key: kms.IKey, retention_days: float) -> logs.LogGroup:
-        group = logs.LogGroup(self, construct_id, encryption_key=key)
-        cast(logs.CfnLogGroup, group.node.default_child).add_property_override("RetentionInDays", retention_days)
-        return group
 
     def _build_api(
         self, name: str, description: str, access_logs: logs.LogGroup, rate: float, burst: float
