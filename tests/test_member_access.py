@@ -8,6 +8,7 @@ templates (``tests/helpers/deployed.py`` resolves them for one parameter set). m
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -105,6 +106,22 @@ def test_another_projects_member_cannot_read_or_list_the_data(sandbox: Sandbox, 
     assert not sandbox.kms_through_s3(outsider, "kms:Decrypt").allowed
 
 
+@pytest.mark.parametrize(
+    ("action", "key"),
+    [
+        ("s3:PutObject", "data/raw/churn.csv"),
+        ("s3:DeleteObject", "data/raw/churn.csv"),
+        ("s3:PutObject", "inference/async/input/r1.json"),
+        ("s3:GetObject", "inference/async/output/r1.out"),
+        ("s3:DeleteObjectVersion", "data/raw/churn.csv"),
+    ],
+)
+def test_another_projects_member_cannot_write_delete_or_read_results(
+    sandbox: Sandbox, outsider: Member, action: str, key: str
+) -> None:
+    assert not sandbox.s3(outsider, action, key).allowed
+
+
 def test_nobody_deletes_an_object_version(sandbox: Sandbox, member: Member) -> None:
     assert not sandbox.s3(member, "s3:DeleteObjectVersion", "data/raw/churn.csv").allowed
     assert sandbox.s3(member, "s3:DeleteObject", "data/raw/churn.csv").allowed  # a delete marker
@@ -175,6 +192,13 @@ def test_member_passes_the_training_role_to_sagemaker_only(sandbox: Sandbox, mem
 def _repository(sandbox: Sandbox) -> tuple[str, dict[str, str]]:
     (repository_id,) = sandbox.deployed.of_type("AWS::ECR::Repository")
     return sandbox.deployed.attribute(repository_id, "Arn"), sandbox.deployed.tag_context(repository_id)
+
+
+def test_another_projects_member_cannot_pass_the_training_role(sandbox: Sandbox, outsider: Member) -> None:
+    (role_id,) = [r for r in sandbox.deployed.of_type("AWS::IAM::Role") if r.startswith("TrainingRole")]
+    role_arn = sandbox.deployed.attribute(role_id, "Arn")
+    passed = identity_only(outsider, "iam:PassRole", role_arn, **{"iam:PassedToService": "sagemaker.amazonaws.com"})
+    assert not passed.allowed
 
 
 def test_member_pulls_from_the_repository_but_cannot_push(sandbox: Sandbox, member: Member) -> None:
@@ -346,3 +370,40 @@ def test_alarm_topic_lets_cloudwatch_alarms_of_this_account_publish(synthesized:
     assert publishes(ACCOUNT, alarm)
     assert not publishes("210987654321", alarm.replace(ACCOUNT, "210987654321"))
     assert not publishes(ACCOUNT, alarm, tls=False)
+
+
+README_ROWS = {
+    "upload to `data/`": ["test_member_uploads_with_default_encryption", "test_member_uploads_naming_the_sandbox_key"],
+    "read back, list, delete": ["test_member_reads_back_and_lists", "test_nobody_deletes_an_object_version"],
+    "upload with AES256": ["test_uploads_with_another_encryption_are_explicitly_denied"],
+    "delete an object version": ["test_nobody_deletes_an_object_version"],
+    "write `inference/async/input/`": ["test_member_submits_inference_inputs_but_cannot_read_them_back"],
+    "read `inference/async/output/`": ["test_member_reads_inference_results_but_cannot_write_them"],
+    "register a model version": ["test_member_registers_a_model_version_and_reads_it"],
+    "pass the training role": [
+        "test_member_passes_the_training_role_to_sagemaker_only",
+        "test_another_projects_member_cannot_pass_the_training_role",
+    ],
+    "pull from the sandbox ECR repository": [
+        "test_member_pulls_from_the_repository_but_cannot_push",
+        "test_another_projects_member_cannot_pull_from_the_repository",
+    ],
+    "push images": ["test_member_pulls_from_the_repository_but_cannot_push"],
+    "read the discovery parameter": ["test_member_discovers_the_sandbox_without_listing_exports"],
+    "`cloudformation:ListExports`": ["test_member_discovers_the_sandbox_without_listing_exports"],
+    "invoke the pattern's SageMaker endpoint": ["test_member_invokes_the_endpoint_and_outsiders_cannot"],
+    "invoke the Bedrock model through": ["test_member_invokes_the_model_through_the_profile"],
+    "with `GuardrailId` set": ["test_with_a_guardrail_members_invoke_only_through_it"],
+    "call the pattern's API": ["test_members_cannot_call_the_api_but_application_clients_can"],
+}
+"""Each row of the README's "What a project member can do in SMUS" table -> the tests that decide it."""
+
+
+def test_every_readme_row_is_decided_by_a_test() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    table = readme.split("| Workflow | Member of this project | Member of another project |", 1)[1].split("\n\n", 1)[0]
+    rows = [line.split("|")[1].strip() for line in table.splitlines()[2:] if line.startswith("|")]
+    assert len(rows) == len(README_ROWS), rows
+    for row in rows:
+        (label,) = [label for label in README_ROWS if row.startswith(label)]
+        assert all(name in globals() for name in README_ROWS[label]), label
