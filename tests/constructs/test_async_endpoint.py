@@ -15,19 +15,23 @@ from genai_sandbox_constructs.inference.async_endpoint import AsyncEndpoint
 from tests.helpers.stacks import KEY_ARN, json_of, new_stack, sagemaker_model
 
 
-def _template(**options: Any) -> dict[str, Any]:
-    stack = new_stack()
-    AsyncEndpoint(
+def _add_endpoint(stack: Stack, instance_type: str = "ml.g5.xlarge", **options: Any) -> AsyncEndpoint:
+    return AsyncEndpoint(
         stack,
         "Endpoint",
         name_prefix="env1",
         model=sagemaker_model(stack),
-        instance_type="ml.g5.xlarge",
+        instance_type=instance_type,
         encryption_key=kms.Key.from_key_arn(stack, "SandboxKey", KEY_ARN),
         bucket=BucketAccess(stack, bucket_arn="arn:aws:s3:::sandbox", key_arn=KEY_ARN),
         bucket_name="sandbox",
         **options,
     )
+
+
+def _template(**options: Any) -> dict[str, Any]:
+    stack = new_stack()
+    _add_endpoint(stack, **options)
     return json_of(stack)
 
 
@@ -103,16 +107,6 @@ def test_literal_settings_are_checked_all_at_once() -> None:
 
 def test_the_async_endpoint_passes_every_nag_pack(tmp_path: Path) -> None:
     app = create_app(outdir=str(tmp_path / "out"))
-    stack = Stack(app, "Async")
-    AsyncEndpoint(
-        stack,
-        "Endpoint",
-        name_prefix="env1",
-        model=sagemaker_model(stack),
-        instance_type="ml.m5.xlarge",
-        encryption_key=kms.Key.from_key_arn(stack, "SandboxKey", KEY_ARN),
-        bucket=BucketAccess(stack, bucket_arn="arn:aws:s3:::sandbox", key_arn=KEY_ARN),
-        bucket_name="sandbox",
-    )
+    _add_endpoint(Stack(app, "Async"), instance_type="ml.m5.xlarge")
     nag.register_packs(app)
     app.synth()  # an unacknowledged finding raises ValidationFailed

@@ -145,13 +145,11 @@ class AsyncEndpoint(EndpointBase):
 
     def _build_scaling(self, minimum: float, maximum: float, target_backlog: float) -> None:
         target = self._scalable_target(minimum, maximum)
-        autoscaling.CfnScalingPolicy(
-            self,
+        self._scaling_policy(
             "BacklogScaling",
-            policy_name=f"{self.endpoint.attr_endpoint_name}-backlog",
-            policy_type="TargetTrackingScaling",
-            scaling_target_id=target.ref,
-            target_tracking_scaling_policy_configuration=autoscaling.CfnScalingPolicy.TargetTrackingScalingPolicyConfigurationProperty(
+            "backlog",
+            target,
+            target_tracking=autoscaling.CfnScalingPolicy.TargetTrackingScalingPolicyConfigurationProperty(
                 target_value=target_backlog,
                 customized_metric_specification=autoscaling.CfnScalingPolicy.CustomizedMetricSpecificationProperty(
                     namespace="AWS/SageMaker",
@@ -167,13 +165,11 @@ class AsyncEndpoint(EndpointBase):
                 scale_out_cooldown=300,
             ),
         )
-        wake = autoscaling.CfnScalingPolicy(
-            self,
+        wake = self._scaling_policy(
             "WakeFromZero",
-            policy_name=f"{self.endpoint.attr_endpoint_name}-wake",
-            policy_type="StepScaling",
-            scaling_target_id=target.ref,
-            step_scaling_policy_configuration=autoscaling.CfnScalingPolicy.StepScalingPolicyConfigurationProperty(
+            "wake",
+            target,
+            step=autoscaling.CfnScalingPolicy.StepScalingPolicyConfigurationProperty(
                 adjustment_type="ChangeInCapacity",
                 cooldown=300,
                 metric_aggregation_type="Average",

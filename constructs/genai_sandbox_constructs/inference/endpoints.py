@@ -107,6 +107,26 @@ class EndpointBase(Construct):
             role_arn=f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{SCALING_ROLE}",
         )
 
+    def _scaling_policy(
+        self,
+        construct_id: str,
+        suffix: str,
+        target: autoscaling.CfnScalableTarget,
+        *,
+        target_tracking: autoscaling.CfnScalingPolicy.TargetTrackingScalingPolicyConfigurationProperty | None = None,
+        step: autoscaling.CfnScalingPolicy.StepScalingPolicyConfigurationProperty | None = None,
+    ) -> autoscaling.CfnScalingPolicy:
+        """A policy on ``target`` named ``<endpoint name>-<suffix>``: target tracking, or else step scaling."""
+        return autoscaling.CfnScalingPolicy(
+            self,
+            construct_id,
+            policy_name=f"{self.endpoint.attr_endpoint_name}-{suffix}",
+            policy_type="TargetTrackingScaling" if target_tracking else "StepScaling",
+            scaling_target_id=target.ref,
+            target_tracking_scaling_policy_configuration=target_tracking,
+            step_scaling_policy_configuration=step,
+        )
+
     def _endpoint(self, config: sagemaker.CfnEndpointConfig, name: str | None = None) -> sagemaker.CfnEndpoint:
         return sagemaker.CfnEndpoint(
             self, "Endpoint", endpoint_config_name=config.attr_endpoint_config_name, endpoint_name=name
@@ -181,13 +201,11 @@ class RealtimeEndpoint(EndpointBase):
 
     def _build_scaling(self, minimum: float, maximum: float, target: float) -> None:
         target_resource = self._scalable_target(minimum, maximum)
-        autoscaling.CfnScalingPolicy(
-            self,
+        self._scaling_policy(
             "InvocationsScaling",
-            policy_name=f"{self.endpoint.attr_endpoint_name}-invocations",
-            policy_type="TargetTrackingScaling",
-            scaling_target_id=target_resource.ref,
-            target_tracking_scaling_policy_configuration=autoscaling.CfnScalingPolicy.TargetTrackingScalingPolicyConfigurationProperty(
+            "invocations",
+            target_resource,
+            target_tracking=autoscaling.CfnScalingPolicy.TargetTrackingScalingPolicyConfigurationProperty(
                 target_value=target,
                 predefined_metric_specification=autoscaling.CfnScalingPolicy.PredefinedMetricSpecificationProperty(
                     predefined_metric_type="SageMakerVariantInvocationsPerInstance"
