@@ -83,7 +83,7 @@ class AsyncEndpoint(EndpointBase):
             async_inference_config=self._async_config(bucket_name, key.key_arn, max_concurrent_invocations),
         )
         """The endpoint configuration; CloudFormation names it, so that a change replaces it."""
-        self.config.add_dependency(cast(iam.CfnManagedPolicy, publishes.node.default_child))
+        self.config.add_resource_dependency(cast(iam.CfnManagedPolicy, publishes.node.default_child))
         self.endpoint = self._endpoint(self.config, named_after(name_prefix, instance_type))
         """The endpoint, named after ``name_prefix`` and the instance type."""
         self._build_scaling(min_instances, max_instances, target_backlog_per_instance)

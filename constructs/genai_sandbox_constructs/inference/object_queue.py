@@ -121,7 +121,7 @@ class ObjectQueue(Construct):
             batch_size=batch_size,
             function_response_types=["ReportBatchItemFailures"],
         )
-        mapping.add_dependency(cast(iam.CfnManagedPolicy, function.policy.node.default_child))
+        mapping.add_resource_dependency(cast(iam.CfnManagedPolicy, function.policy.node.default_child))
         nag.acknowledge(
             self.dead_letters,
             "This is the dead-letter queue of the work queue; a dead-letter queue of its own would only move the "
