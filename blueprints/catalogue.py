@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from genai_sandbox_constructs import Problems
+from stacks.async_inference import AsyncInferenceStack
 from stacks.base import BlueprintStack
 from stacks.genai_sandbox import GenAiSandboxStack
 from stacks.realtime_inference import RealtimeInferenceStack
@@ -77,6 +78,18 @@ CATALOGUE: tuple[Blueprint, ...] = (
             "project."
         ),
         stack_class=ServerlessInferenceStack,
+        deployment_mode="ON_DEMAND",
+    ),
+    Blueprint(
+        name="async-inference",
+        description=(
+            "Asynchronous inference for requests that take minutes: write a request object under "
+            "inference/async/input/ and find its result and status record under inference/async/output/. A "
+            "SageMaker asynchronous endpoint (up to 1 GB per request and an hour per invocation) that scales to "
+            "zero, or Bedrock through the same queue; success and error notifications, EventBridge events and an "
+            "optional email. Needs the genai-sandbox environment of the same project."
+        ),
+        stack_class=AsyncInferenceStack,
         deployment_mode="ON_DEMAND",
     ),
 )

@@ -53,21 +53,31 @@ def export_api(stack: PatternStack, front: ApiFront, endpoint: EndpointBase) -> 
 
 def _export_member_policy(stack: PatternStack, endpoint: EndpointBase) -> None:
     """Members invoke what the API invokes (the Bedrock target or the endpoint) and read this stack's outputs."""
-    members = iam.ManagedPolicy(
-        stack,
-        "ProjectUserPolicy",
-        description=Fn.sub(
-            f"Invoke the {stack.blueprint_name} model of SMUS project ${{{smus.PROJECT_ID}}} in domain "
-            f"${{{smus.DOMAIN_ID}}}"
-        ),
-        statements=[iam.PolicyStatement(actions=["cloudformation:DescribeStacks"], resources=[Aws.STACK_ID])],
+    members = export_member_policy(
+        stack, f"Invoke the {stack.blueprint_name} model", allows="invoke the model, read these outputs"
     )
     stack.bedrock_model.grant_invoke_where(members)
     endpoint.grant_invoke_where(members, stack.source.uses_sagemaker)
+
+
+def export_member_policy(stack: PatternStack, purpose: str, *, allows: str) -> iam.ManagedPolicy:
+    """The managed policy SMUS attaches to the project role, exported under SMUS's name: reading this stack's
+    outputs, and what the caller adds.
+
+    :param purpose: what it is for, in its description ("... of SMUS project <id> in domain <id>").
+    :param allows: what it allows, in the output's description.
+    """
+    members = iam.ManagedPolicy(
+        stack,
+        "ProjectUserPolicy",
+        description=Fn.sub(f"{purpose} of SMUS project ${{{smus.PROJECT_ID}}} in domain ${{{smus.DOMAIN_ID}}}"),
+        statements=[iam.PolicyStatement(actions=["cloudformation:DescribeStacks"], resources=[Aws.STACK_ID])],
+    )
     CfnOutput(
         stack,
         "ProjectUserPolicyArn",
         value=members.managed_policy_arn,
-        description="Managed policy that SMUS attaches to the project role: invoke the model, read these outputs.",
+        description=f"Managed policy that SMUS attaches to the project role: {allows}.",
         export_name=smus.managed_policy_export_name(stack.blueprint_name),
     )
+    return members

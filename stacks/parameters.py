@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 
-from aws_cdk import CfnCondition, CfnParameter, CfnRule, CfnRuleAssertion, Fn, Stack
+from aws_cdk import CfnCondition, CfnParameter, CfnRule, CfnRuleAssertion, Fn, ICfnRuleConditionExpression, Stack
 
 
 @dataclass
@@ -106,3 +106,23 @@ def switch_parameter(stack: Stack, name: str, description: str, *, default: bool
     """Declare a ``true``/``false`` parameter and return the condition ``condition_id`` that holds when it is true."""
     value = string_parameter(stack, name, description, default=str(default).lower(), allowed_values=["true", "false"])
     return CfnCondition(stack, condition_id, expression=Fn.condition_equals(value, "true"))
+
+
+def at_least(name: str, minimum: int, high: int) -> ICfnRuleConditionExpression:
+    """Parameter ``name`` is ``minimum`` or more (Rules cannot compare numbers: the plain values up to ``high`` are
+    listed)."""
+    return Fn.condition_contains([str(n) for n in range(minimum, high + 1)], Fn.ref(name))
+
+
+def minimum_fits_maximum(minimum: str, maximum: str, high: int) -> list[CfnRuleAssertion]:
+    """One assertion per value of ``minimum`` from 2 to ``high``: ``maximum`` is that value or more (both declared
+    with ``compared_in_rules``)."""
+    return [
+        CfnRuleAssertion(
+            assert_=Fn.condition_or(
+                Fn.condition_not(Fn.condition_equals(Fn.ref(minimum), str(n))), at_least(maximum, n, high)
+            ),
+            assert_description=f"{minimum} {n} needs {maximum} {n} or more.",
+        )
+        for n in range(2, high + 1)
+    ]

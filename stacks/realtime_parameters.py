@@ -7,7 +7,7 @@ from aws_cdk import CfnCondition, CfnRule, CfnRuleAssertion, Fn, ICfnRuleConditi
 from genai_sandbox_constructs.inference.instance_types import HOSTING_INSTANCE_TYPES
 
 from .environment_settings import EnvironmentSettings
-from .parameters import number_parameter, string_parameter, switch_parameter
+from .parameters import at_least, minimum_fits_maximum, number_parameter, string_parameter, switch_parameter
 
 MAX_INSTANCES = 20
 
@@ -74,30 +74,19 @@ class RealtimeParameters:
         """The minimum, with 0 resolved to the Environment default."""
 
 
-def _fits(minimum: int) -> ICfnRuleConditionExpression:
-    """MaxInstanceCount is ``minimum`` or more (Rules cannot compare numbers: the allowed values are listed)."""
-    return Fn.condition_contains([str(n) for n in range(minimum, MAX_INSTANCES + 1)], Fn.ref("MaxInstanceCount"))
-
-
 def _add_capacity_rule(stack: Stack, sagemaker_chosen: ICfnRuleConditionExpression) -> None:
     """Autoscaling refuses a minimum above the maximum, after the endpoint is built: refuse it before deploying.
 
     Only with ModelSource SageMaker: Bedrock has no endpoint to scale.
     """
     minimum = Fn.ref("MinInstanceCount")
-    assertions = [
-        CfnRuleAssertion(
-            assert_=Fn.condition_or(Fn.condition_not(Fn.condition_equals(minimum, str(n))), _fits(n)),
-            assert_description=f"MinInstanceCount {n} needs MaxInstanceCount {n} or more.",
-        )
-        for n in range(2, MAX_INSTANCES + 1)
-    ]
+    assertions = minimum_fits_maximum("MinInstanceCount", "MaxInstanceCount", MAX_INSTANCES)
     prod_default = Fn.condition_and(
         Fn.condition_equals(minimum, "0"), Fn.condition_equals(Fn.ref("Environment"), "prod")
     )
     assertions.append(
         CfnRuleAssertion(
-            assert_=Fn.condition_or(Fn.condition_not(prod_default), _fits(2)),
+            assert_=Fn.condition_or(Fn.condition_not(prod_default), at_least("MaxInstanceCount", 2, MAX_INSTANCES)),
             assert_description="Environment prod starts 2 instances (MinInstanceCount 0): MaxInstanceCount needs 2 or "
             "more.",
         )

@@ -355,6 +355,30 @@ PATTERN_CASES = [
             "decimals, such as 2 (not 02 or 2.0)."
         ],
     ),
+    (
+        "async-inference",
+        {**SAGEMAKER, "MinInstanceCount": "3", "MaxInstanceCount": "2"},
+        ["MaxInstancesFitMinimum: MinInstanceCount 3 needs MaxInstanceCount 3 or more."],
+    ),
+    ("async-inference", {"MinInstanceCount": "3", "MaxInstanceCount": "2"}, []),  # Bedrock scales nothing
+    ("async-inference", {**SAGEMAKER, "MinInstanceCount": "0", "MaxInstanceCount": "1"}, []),
+    (
+        "async-inference",
+        {
+            "InvocationTimeoutSeconds": "3601",
+            "RequestTTLSeconds": "59",
+            "MaxConcurrentInvocationsPerInstance": "0",
+            "NotificationEmail": "not-an-address",
+        },
+        [
+            "MaxConcurrentInvocationsPerInstance='0': must be between 1 and 1000",
+            "InvocationTimeoutSeconds='3601': must be between 1 and 3600",
+            "RequestTTLSeconds='59': must be between 60 and 21600",
+            "NotificationEmail='not-an-address': NotificationEmail must be empty or an email address such as "
+            "team@example.com.",
+        ],
+    ),
+    ("async-inference", {"NotificationEmail": "ml-team@example.com"}, []),
 ]
 
 

@@ -372,6 +372,107 @@ def test_alarm_topic_lets_cloudwatch_alarms_of_this_account_publish(synthesized:
     assert not publishes(ACCOUNT, alarm, tls=False)
 
 
+# ---- the async blueprint ----------------------------------------------------------------------------------------
+
+ASYNC_REQUEST = "inference/async/input/team/req-001.json"
+ASYNC_RESULT = "inference/async/output/team/req-001.out"
+ASYNC_STATUS = "inference/async/output/team/req-001.status.json"
+ASYNC_FAILURE = "inference/async/output/failures/team/req-001.out"
+
+
+def _async(synthesized: Synthesized, source: str, network: str) -> tuple[Sandbox, Deployed]:
+    parameters = RESERVED | {"NetworkMode": network}
+    sandbox = Sandbox(Deployed(synthesized.templates["genai-sandbox"], parameters, TOOLING_EXPORTS))
+    pattern = Deployed(
+        synthesized.templates["async-inference"],
+        RESERVED | {ENVIRONMENT_ID: "e9async01"} | (SAGEMAKER if source == "SageMaker" else {"ModelSource": source}),
+        sandbox.deployed.exports(),
+    )
+    return sandbox, pattern
+
+
+def _role(deployed: Deployed, prefix: str) -> Member:
+    """A role of the template with the managed policies attached to it, as the service that assumes it."""
+    (role_id,) = [r for r in deployed.of_type("AWS::IAM::Role") if r.startswith(prefix)]
+    name = deployed.ref(role_id)
+    attached = [
+        p["PolicyDocument"] for p in deployed.of_type("AWS::IAM::ManagedPolicy").values() if name in p.get("Roles", [])
+    ]
+    return Member(f"arn:aws:iam::{ACCOUNT}:role/{name}", {}, attached, None)
+
+
+@pytest.mark.parametrize("network", ["ProjectNetwork", "NewVpc"])
+@pytest.mark.parametrize("source", ["Bedrock", "SageMaker"])
+def test_member_submits_an_async_request_and_reads_its_result_and_status(
+    synthesized: Synthesized, source: str, network: str
+) -> None:
+    """The whole member side of async-inference: write the request object, read the result, the status record and
+    a failure, and the environment's outputs; whichever model serves the queue."""
+    sandbox, pattern = _async(synthesized, source, network)
+    member = smus_member(PROJECT, [*exported_member_policies(sandbox.deployed), *exported_member_policies(pattern)])
+    assert _allowed(
+        sandbox.s3(member, "s3:PutObject", ASYNC_REQUEST),
+        sandbox.kms_through_s3(member, "kms:GenerateDataKey"),
+        *(sandbox.s3(member, "s3:GetObject", key) for key in (ASYNC_RESULT, ASYNC_STATUS, ASYNC_FAILURE)),
+        sandbox.s3(member, "s3:ListBucket", "inference/async/output/team/"),
+        sandbox.kms_through_s3(member, "kms:Decrypt"),
+        identity_only(
+            member,
+            "cloudformation:DescribeStacks",
+            pattern.value({"Ref": "AWS::StackId"}),  # stack/DataZone-Env-..., tagged by SMUS with the project
+            **{"aws:ResourceTag/AmazonDataZoneProject": PROJECT},
+        ),
+    )
+    assert not sandbox.s3(member, "s3:PutObject", ASYNC_STATUS).allowed  # records are the blueprint's to write
+
+
+@pytest.mark.parametrize("source", ["Bedrock", "SageMaker"])
+def test_another_projects_member_cannot_submit_or_read_async_requests(synthesized: Synthesized, source: str) -> None:
+    sandbox, _ = _async(synthesized, source, "ProjectNetwork")
+    outsider = smus_member(OTHER_PROJECT)
+    assert not sandbox.s3(outsider, "s3:PutObject", ASYNC_REQUEST).allowed
+    for key in (ASYNC_RESULT, ASYNC_STATUS):
+        assert sandbox.s3(outsider, "s3:GetObject", key).decision is Decision.IMPLICIT_DENY
+
+
+@pytest.mark.parametrize("source", ["Bedrock", "SageMaker"])
+def test_async_functions_read_requests_and_write_results_and_records_with_the_sandbox_key(
+    synthesized: Synthesized, source: str
+) -> None:
+    """The invoker and the completion function write with the key named in the header, which the bucket policy
+    requires of explicit headers; neither may touch anything else."""
+    sandbox, pattern = _async(synthesized, source, "ProjectNetwork")
+    header = KMS | {"s3:x-amz-server-side-encryption-aws-kms-key-id": sandbox.key_arn}
+    invoker, completion = _role(pattern, "RequestsInvokerRole"), _role(pattern, "RequestsCompletionRole")
+    assert _allowed(
+        sandbox.s3(invoker, "s3:GetObject", ASYNC_REQUEST),
+        sandbox.s3(invoker, "s3:GetObject", ASYNC_STATUS),
+        sandbox.s3(invoker, "s3:PutObject", ASYNC_STATUS, **header),
+        sandbox.s3(invoker, "s3:PutObject", ASYNC_RESULT, **header),
+        sandbox.kms_through_s3(invoker, "kms:GenerateDataKey"),
+        sandbox.s3(completion, "s3:GetObject", ASYNC_STATUS),
+        sandbox.s3(completion, "s3:PutObject", ASYNC_STATUS, **header),
+        sandbox.kms_through_s3(completion, "kms:Decrypt"),
+    )
+    for role in (invoker, completion):
+        assert not sandbox.s3(role, "s3:PutObject", "data/raw/x.csv", **header).allowed
+        assert not sandbox.s3(role, "s3:DeleteObject", ASYNC_RESULT).allowed
+    assert not sandbox.s3(completion, "s3:GetObject", ASYNC_REQUEST).allowed
+
+
+def test_the_async_model_reads_requests_and_writes_results(synthesized: Synthesized) -> None:
+    """SageMaker reads the input and writes results and failures with the model's execution role."""
+    sandbox, pattern = _async(synthesized, "SageMaker", "ProjectNetwork")
+    model = _role(pattern, "ModelSageMakerExecutionRole")
+    assert _allowed(
+        sandbox.s3(model, "s3:GetObject", ASYNC_REQUEST),
+        sandbox.s3(model, "s3:PutObject", ASYNC_RESULT),
+        sandbox.s3(model, "s3:PutObject", ASYNC_FAILURE),
+        sandbox.kms_through_s3(model, "kms:GenerateDataKey"),
+    )
+    assert not sandbox.s3(model, "s3:PutObject", ASYNC_REQUEST).allowed
+
+
 README_ROWS = {
     "upload to `data/`": ["test_member_uploads_with_default_encryption", "test_member_uploads_naming_the_sandbox_key"],
     "read back, list, delete": ["test_member_reads_back_and_lists", "test_nobody_deletes_an_object_version"],
@@ -379,6 +480,10 @@ README_ROWS = {
     "delete an object version": ["test_nobody_deletes_an_object_version"],
     "write `inference/async/input/`": ["test_member_submits_inference_inputs_but_cannot_read_them_back"],
     "read `inference/async/output/`": ["test_member_reads_inference_results_but_cannot_write_them"],
+    "submit an async request": [
+        "test_member_submits_an_async_request_and_reads_its_result_and_status",
+        "test_another_projects_member_cannot_submit_or_read_async_requests",
+    ],
     "register a model version": ["test_member_registers_a_model_version_and_reads_it"],
     "pass the training role": [
         "test_member_passes_the_training_role_to_sagemaker_only",

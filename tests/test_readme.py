@@ -42,6 +42,7 @@ SECTIONS = {
     "genai-sandbox": ["Parameters (genai-sandbox)"],
     "realtime-inference": ["Parameters of both API blueprints", "realtime-inference parameters"],
     "serverless-inference": ["Parameters of both API blueprints", "serverless-inference parameters"],
+    "async-inference": ["async-inference parameters"],
 }
 
 

@@ -200,6 +200,7 @@ def test_manifest_carries_the_smus_deployment_hints(synthesized: Synthesized) ->
         "genai-sandbox": ("ON_CREATE", 1),
         "realtime-inference": ("ON_DEMAND", None),
         "serverless-inference": ("ON_DEMAND", None),
+        "async-inference": ("ON_DEMAND", None),
     }
 
 

@@ -36,3 +36,21 @@ def test_every_data_holding_resource_is_pinned(synthesized: Synthesized) -> None
     for blueprint, template in synthesized.templates.items():
         holding = {k for k, r in template["Resources"].items() if r["Type"] in DATA_HOLDING_TYPES}
         assert holding == set(STATEFUL.get(blueprint, {})), f"{blueprint}: pin new data-holding resources here"
+
+
+IN_FLIGHT = {
+    "async-inference": {
+        "RequestsQueue28E22866": "AWS::SQS::Queue",
+        "RequestsDeadLetters0464CAB6": "AWS::SQS::Queue",
+        "RequestsCompletionDeadLettersB7BABC4F": "AWS::SQS::Queue",
+    },
+}
+"""Queues whose messages are requests or their failures (kept 14 days): a new logical id would drop them. Not
+retained on deletion: deleting an environment ends its requests."""
+
+
+@pytest.mark.parametrize("blueprint", sorted(IN_FLIGHT))
+def test_queues_of_requests_keep_their_logical_ids(synthesized: Synthesized, blueprint: str) -> None:
+    resources = synthesized.templates[blueprint]["Resources"]
+    queues = {k: r["Type"] for k, r in resources.items() if r["Type"] == "AWS::SQS::Queue"}
+    assert queues == IN_FLIGHT[blueprint]

@@ -7,6 +7,7 @@ from genai_sandbox_constructs.access.user_policy import SandboxUserPolicy
 from genai_sandbox_constructs.errors import ConfigurationError, Problems
 from genai_sandbox_constructs.grants import PolicyTarget
 from genai_sandbox_constructs.inference.async_endpoint import AsyncEndpoint
+from genai_sandbox_constructs.inference.async_requests import AsyncRequests
 from genai_sandbox_constructs.inference.endpoints import EndpointBase, RealtimeEndpoint
 from genai_sandbox_constructs.inference.function import Invocation, SandboxFunction
 from genai_sandbox_constructs.inference.inference_api import InferenceApi
@@ -36,6 +37,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Access",
     "AsyncEndpoint",
+    "AsyncRequests",
     "BedrockChoice",
     "BedrockForm",
     "BedrockModel",

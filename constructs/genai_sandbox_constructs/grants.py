@@ -3,6 +3,7 @@ returns an ``iam.Grant`` in aws-cdk-lib's shape."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import reduce
 from typing import Any, cast
 from weakref import WeakKeyDictionary
@@ -68,6 +69,19 @@ def attach(target: PolicyTarget, *statements: iam.PolicyStatement) -> iam.Grant:
         for statement in statements
     ]
     return reduce(lambda combined, grant: combined.combine(grant), grants)
+
+
+def grant_publish(target: PolicyTarget, topic_arns: Sequence[str], key_arn: str) -> iam.Grant:
+    """Let ``target`` publish to ``topic_arns``, encrypted with ``key_arn`` (used through SNS only)."""
+    return attach(
+        target,
+        iam.PolicyStatement(actions=["sns:Publish"], resources=list(topic_arns)),
+        iam.PolicyStatement(
+            actions=["kms:Decrypt", "kms:GenerateDataKey"],
+            resources=[key_arn],
+            conditions={"StringEquals": {"kms:ViaService": via_service("sns")}},
+        ),
+    )
 
 
 def in_resource_policy(

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk import Stack
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
 
 from blueprints.synthesis import create_app
 from genai_sandbox_constructs import BucketAccess, ConfigurationError, nag
@@ -16,15 +17,18 @@ from tests.helpers.stacks import KEY_ARN, json_of, new_stack, sagemaker_model
 
 
 def _add_endpoint(stack: Stack, instance_type: str = "ml.g5.xlarge", **options: Any) -> AsyncEndpoint:
+    key = kms.Key.from_key_arn(stack, "SandboxKey", KEY_ARN)
     return AsyncEndpoint(
         stack,
         "Endpoint",
         name_prefix="env1",
         model=sagemaker_model(stack),
         instance_type=instance_type,
-        encryption_key=kms.Key.from_key_arn(stack, "SandboxKey", KEY_ARN),
+        encryption_key=key,
         bucket=BucketAccess(stack, bucket_arn="arn:aws:s3:::sandbox", key_arn=KEY_ARN),
         bucket_name="sandbox",
+        success_topic=sns.Topic(stack, "Success", master_key=key, enforce_ssl=True),
+        error_topic=sns.Topic(stack, "Error", master_key=key, enforce_ssl=True),
         **options,
     )
 
@@ -56,7 +60,7 @@ def test_results_and_failures_go_to_s3_and_are_announced_on_encrypted_topics() -
     assert config["Properties"]["KmsKeyId"]["Fn::If"][0].startswith("EndpointHasNvmeStorage")  # g5: NVMe, no key
 
 
-def test_the_model_may_publish_and_the_endpoint_config_waits_for_it() -> None:
+def test_the_model_reads_requests_writes_results_and_publishes_and_the_endpoint_config_waits_for_it() -> None:
     template = _template()
     (config,) = _of_type(template, "AWS::SageMaker::EndpointConfig").values()
     policies = _of_type(template, "AWS::IAM::ManagedPolicy")
@@ -64,9 +68,13 @@ def test_the_model_may_publish_and_the_endpoint_config_waits_for_it() -> None:
     assert permissions_id in config["DependsOn"]
     statements = policies[permissions_id]["Properties"]["PolicyDocument"]["Statement"]
     publish = next(s for s in statements if s["Action"] == "sns:Publish")
-    assert len(publish["Resource"]) == 2
+    assert sorted(r["Ref"][:-8] for r in publish["Resource"]) == ["Error", "Success"]
+    topic_key = next(s for s in statements if s.get("Condition", {}).get("StringEquals", {}).get("kms:ViaService"))
+    assert topic_key["Resource"] == KEY_ARN
     writes = [s for s in statements if "s3:PutObject" in s["Action"]]
     assert [w["Resource"] for w in writes] == ["arn:aws:s3:::sandbox/inference/async/output/*"]
+    reads = [s for s in statements if "s3:GetObject" in s["Action"]]
+    assert "arn:aws:s3:::sandbox/inference/async/input/*" in [r["Resource"] for r in reads]
 
 
 def test_backlog_scaling_reaches_zero_and_a_step_policy_wakes_it() -> None:

@@ -12,6 +12,8 @@ from aws_cdk import aws_kms as kms
 from blueprints.synthesis import create_app
 from genai_sandbox_constructs import ConfigurationError, Invocation, SandboxFunction, nag
 from genai_sandbox_constructs.inference.object_queue import ObjectQueue
+from tests.helpers.deployed import Deployed
+from tests.helpers.iam_evaluator import Request, statement_matches
 from tests.helpers.stacks import KEY_ARN, json_of, new_stack
 
 
@@ -117,3 +119,37 @@ def test_the_front_offers_queue_age_and_dead_letter_metrics(tmp_path: Path) -> N
     assert (dead.metric_name, dead.statistic) == ("ApproximateNumberOfMessagesVisible", "Maximum")
     assert dead.dimensions is not None
     assert stack.resolve(dead.dimensions["QueueName"])["Fn::GetAtt"][0].startswith("RequestsDeadLetters")
+
+
+def test_only_this_rule_may_send_to_the_queue_and_only_over_tls(tmp_path: Path) -> None:
+    """The queue policy as SQS evaluates it for EventBridge deliveries (the documented ``aws:SourceArn`` form)."""
+    stack = new_stack()
+    _front(stack, tmp_path)
+    deployed = Deployed(json_of(stack), {})
+    (rule_id,) = deployed.of_type("AWS::Events::Rule")
+    (queue_policy,) = [
+        p for p in deployed.of_type("AWS::SQS::QueuePolicy").values() if "events.amazonaws.com" in str(p)
+    ]
+    (queue_arn,) = {s["Resource"] for s in queue_policy["PolicyDocument"]["Statement"]}
+    rule_arn = deployed.attribute(rule_id, "Arn")
+
+    def delivers(source_arn: str, tls: bool = True) -> bool:
+        request = Request(
+            "sqs:SendMessage",
+            queue_arn,
+            "events.amazonaws.com",
+            "events.amazonaws.com",
+            {"aws:SourceArn": source_arn, "aws:SourceAccount": "123456789012", "aws:SecureTransport": tls},
+        )
+        statements = queue_policy["PolicyDocument"]["Statement"]
+        matches = [
+            s["Effect"]
+            for s in statements
+            if s.get("Principal") in ({"Service": "events.amazonaws.com"}, {"AWS": "*"})
+            and statement_matches({k: v for k, v in s.items() if k != "Principal"}, request, as_resource_policy=False)
+        ]
+        return "Allow" in matches and "Deny" not in matches
+
+    assert delivers(rule_arn)
+    assert not delivers("arn:aws:events:us-east-1:123456789012:rule/another-rule")
+    assert not delivers(rule_arn, tls=False)

@@ -15,7 +15,7 @@ from constructs import Construct
 
 from genai_sandbox_constructs import layout
 from genai_sandbox_constructs.errors import Problems
-from genai_sandbox_constructs.grants import attach, via_service
+from genai_sandbox_constructs.grants import grant_publish
 from genai_sandbox_constructs.inference.endpoints import EndpointBase, check_range, literal, named_after
 from genai_sandbox_constructs.inference.instance_types import HOSTING_INSTANCE_TYPES
 from genai_sandbox_constructs.model_source.sagemaker_model import SageMakerModel
@@ -33,13 +33,16 @@ WAKE_PERIOD_SECONDS = 60
 class AsyncEndpoint(EndpointBase):
     """One variant of ``instance_type`` behind an asynchronous endpoint. Results go to ``inference/async/output/`` and
     failures to ``inference/async/output/failures/``, encrypted with the sandbox key; SageMaker announces each on the
-    ``success_topic`` or ``error_topic`` (encrypted with the same key). The model's role gets ``sns:Publish`` and the
-    key in the policy the model already waits for, so the endpoint can notify from its first request.
+    ``success_topic`` or ``error_topic``. The model's role gets reading ``inference/async/input/``, writing the
+    outputs, ``sns:Publish`` and the topics' key in the policy the model already waits for, so the endpoint can serve
+    and notify from its first request.
 
     Scaling: target tracking on ``ApproximateBacklogSizePerInstance`` (``EndpointName`` only) with a minimum of 0, and
     a step policy that adds one instance when ``HasBacklogWithoutCapacity`` reaches 1 (target tracking alone never
     scales out of zero). The endpoint starts with one instance; idle cost reaches zero after the first scale-in.
     """
+
+    invoke_action = "sagemaker:InvokeEndpointAsync"
 
     def __init__(
         self,
@@ -52,6 +55,8 @@ class AsyncEndpoint(EndpointBase):
         encryption_key: KeyLike,
         bucket: BucketAccess,
         bucket_name: str,
+        success_topic: sns.ITopic,
+        error_topic: sns.ITopic,
         max_concurrent_invocations: float = 4,
         min_instances: float = 0,
         max_instances: float = 2,
@@ -63,6 +68,9 @@ class AsyncEndpoint(EndpointBase):
         :param encryption_key: the sandbox key, for volumes, results and topics (required).
         :param bucket: access to the sandbox bucket, for the model's writes (required).
         :param bucket_name: name of the sandbox bucket (required).
+        :param success_topic: announces each result, with the response when it fits (128 KB); encrypted with
+            ``encryption_key`` (required).
+        :param error_topic: announces each failure; encrypted with ``encryption_key`` (required).
         :param max_concurrent_invocations: requests each instance works on at once. Default: 4.
         :param min_instances: instances kept when idle; 0 scales to zero. Default: 0.
         :param max_instances: instances at most. Default: 2.
@@ -71,10 +79,8 @@ class AsyncEndpoint(EndpointBase):
         _check(instance_type, max_concurrent_invocations, min_instances, max_instances)
         super().__init__(scope, construct_id)
         key = as_key(encryption_key)
-        self.success_topic = sns.Topic(self, "SuccessTopic", master_key=key, enforce_ssl=True)
-        """Announces each result (with the response when it fits in a notification)."""
-        self.error_topic = sns.Topic(self, "ErrorTopic", master_key=key, enforce_ssl=True)
-        """Announces each failure."""
+        self.success_topic = success_topic
+        self.error_topic = error_topic
         publishes = self._allow_model_to_notify_and_write(model, bucket, key.key_arn)
         self.config = self._single_variant(
             model,
@@ -127,19 +133,11 @@ class AsyncEndpoint(EndpointBase):
     def _allow_model_to_notify_and_write(
         self, model: SageMakerModel, bucket: BucketAccess, key_arn: str
     ) -> iam.ManagedPolicy:
-        """Publish to both topics (their key through SNS) and write results and failures; in the model's own policy,
-        which the model (and so the endpoint) waits for."""
-        attach(
-            model.policy,
-            iam.PolicyStatement(
-                actions=["sns:Publish"], resources=[self.success_topic.topic_arn, self.error_topic.topic_arn]
-            ),
-            iam.PolicyStatement(
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=[key_arn],
-                conditions={"StringEquals": {"kms:ViaService": via_service("sns")}},
-            ),
-        )
+        """Read requests, write results and failures, publish to both topics (their key through SNS); in the model's
+        own policy, which the model (and so the endpoint) waits for. SageMaker reads the input location and writes
+        the outputs with the model's execution role."""
+        grant_publish(model.policy, [self.success_topic.topic_arn, self.error_topic.topic_arn], key_arn)
+        bucket.grant_read(model.policy, layout.ASYNC_INPUT.key)
         bucket.grant_write(model.policy, layout.ASYNC_OUTPUT.key)
         return model.policy
 

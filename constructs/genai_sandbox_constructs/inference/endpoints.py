@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from aws_cdk import Aws, CfnCondition, Fn, Token
 from aws_cdk import aws_applicationautoscaling as autoscaling
@@ -41,10 +41,12 @@ class EndpointBase(Construct):
 
     endpoint: sagemaker.CfnEndpoint
     """The endpoint; CloudFormation names it."""
+    invoke_action: ClassVar[str] = "sagemaker:InvokeEndpoint"
+    """How callers send it requests."""
 
     def grant_invoke(self, grantee: PolicyTarget) -> iam.Grant:
         """Let ``grantee`` invoke this endpoint (and nothing else in SageMaker)."""
-        return attach(grantee, iam.PolicyStatement(actions=["sagemaker:InvokeEndpoint"], resources=[self.endpoint.ref]))
+        return attach(grantee, iam.PolicyStatement(actions=[self.invoke_action], resources=[self.endpoint.ref]))
 
     def metric_invocation_5xx_errors(self) -> cloudwatch.Metric:
         """5xx answers of the model, summed over five minutes."""
@@ -68,7 +70,7 @@ class EndpointBase(Construct):
         add_conditional_statement(
             policy,
             exists,
-            iam.PolicyStatement(actions=["sagemaker:InvokeEndpoint"], resources=[self.endpoint.ref]),
+            iam.PolicyStatement(actions=[self.invoke_action], resources=[self.endpoint.ref]),
         )
 
     def _single_variant(

@@ -139,7 +139,7 @@ class SandboxFunction(Construct):
                 "HIPAA.Security-LambdaInsideVPC",
             )
         if queue is not None:
-            resource.add_property_override("DeadLetterConfig", {"TargetArn": queue.queue_arn})
+            resource.dead_letter_config = lambda_.CfnFunction.DeadLetterConfigProperty(target_arn=queue.queue_arn)
             self.policy.add_statements(iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[queue.queue_arn]))
             if queue.encryption_master_key is not None:
                 self.policy.add_statements(

@@ -8,7 +8,6 @@ from typing import cast
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -69,10 +68,34 @@ class ObjectQueue(Construct):
             "ObjectCreated",
             description=f"New objects under {prefix} become work",
             event_pattern=_object_created(bucket_name, prefix),
-            targets=[targets.SqsQueue(self.queue)],
         )
         """The EventBridge rule on the bucket's events."""
+        self._deliver_to_queue()
         self._connect(function, key.key_arn, batch_size)
+
+    def _deliver_to_queue(self) -> None:
+        """The rule's target and the queue policy statement EventBridge needs.
+
+        EventBridge User Guide, "Using resource-based policies for Amazon EventBridge", Amazon SQS permissions: the
+        queue policy allows ``events.amazonaws.com`` ``sqs:SendMessage`` with ``"ArnEquals": {"aws:SourceArn":
+        "arn:aws:events:region:account-id:rule/rule-name"}``; and "For targets that use resource-based policies
+        (Lambda, Amazon SNS, Amazon SQS, and CloudWatch Logs), do not specify RoleArn in the target configuration
+        [...] event delivery may fail, especially for Amazon SQS and Amazon SNS targets with AWS KMS encryption
+        enabled". CDK's ``SqsQueue`` target writes ``aws:SourceAccount`` for encrypted queues (to avoid a cycle
+        through a key policy in the same stack, which an imported key does not have); we write the documented
+        statement, bound to this rule. The key policy of the sandbox key lets EventBridge use the key.
+        """
+        cast(events.CfnRule, self.rule.node.default_child).targets = [
+            events.CfnRule.TargetProperty(arn=self.queue.queue_arn, id="Queue")
+        ]
+        self.queue.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["sqs:SendMessage"],
+                resources=[self.queue.queue_arn],
+                conditions={"ArnEquals": {"aws:SourceArn": self.rule.rule_arn}},
+            )
+        )
 
     def metric_oldest_message_age(self) -> cloudwatch.Metric:
         """Age of the oldest message waiting, in seconds (maximum over five minutes)."""
