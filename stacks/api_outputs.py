@@ -35,18 +35,26 @@ def export_api(stack: PatternStack, front: ApiFront, endpoint: EndpointBase) -> 
     CfnOutput(
         stack, "ApiUrl", value=front.api.url, description="POST JSON here, signed with SigV4 (service execute-api)."
     )
+    output_model_targets(stack, endpoint, caller="the API calls")
+
+
+def output_model_targets(stack: PatternStack, endpoint: EndpointBase, *, caller: str) -> None:
+    """``ModelInvokeTarget`` (Bedrock) or ``EndpointName`` (SageMaker), under the model source's condition.
+
+    :param caller: who uses them, for the descriptions ("the API calls").
+    """
     CfnOutput(
         stack,
         "ModelInvokeTarget",
         value=stack.bedrock_model.invoke_target,
-        description="Bedrock modelId the API calls (ModelSource Bedrock only).",
+        description=f"Bedrock modelId {caller} (ModelSource Bedrock only).",
         condition=stack.source.uses_bedrock,
     )
     CfnOutput(
         stack,
         "EndpointName",
         value=endpoint.endpoint.attr_endpoint_name,
-        description="SageMaker endpoint the API calls (ModelSource SageMaker only).",
+        description=f"SageMaker endpoint {caller} (ModelSource SageMaker only).",
         condition=stack.source.uses_sagemaker,
     )
 

@@ -3,14 +3,14 @@ the same queue -> results and status records in S3, notifications and events."""
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Fn
+from aws_cdk import Fn
 from constructs import Construct
 
 from genai_sandbox_constructs.conditions import make_conditional
 from genai_sandbox_constructs.inference.async_endpoint import AsyncEndpoint
 
 from . import smus
-from .api_outputs import export_member_policy
+from .api_outputs import export_member_policy, output_model_targets
 from .async_front import ALARMS, AsyncFront
 from .async_parameters import AsyncParameters
 from .pattern import ON_INSTANCES, PatternStack
@@ -36,20 +36,7 @@ class AsyncInferenceStack(PatternStack):
             "and results go through the sandbox bucket)",
         )
         self.bedrock_model.grant_invoke_where(members)
-        CfnOutput(
-            self,
-            "ModelInvokeTarget",
-            value=self.bedrock_model.invoke_target,
-            description="Bedrock modelId that serves the requests (ModelSource Bedrock only).",
-            condition=self.source.uses_bedrock,
-        )
-        CfnOutput(
-            self,
-            "EndpointName",
-            value=self.endpoint.endpoint.attr_endpoint_name,
-            description="SageMaker asynchronous endpoint that serves the requests (ModelSource SageMaker only).",
-            condition=self.source.uses_sagemaker,
-        )
+        output_model_targets(self, self.endpoint, caller="that serves the requests")
 
     def _build_endpoint(self, inputs: AsyncParameters) -> AsyncEndpoint:
         requests = self.front.requests

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from aws_cdk import CfnCondition, CfnRule, Fn, ICfnRuleConditionExpression, Stack
 
-from genai_sandbox_constructs.inference.instance_types import HOSTING_INSTANCE_TYPES
-
+from .endpoint_parameters import MAX_INSTANCES, instance_range_parameters, instance_type_parameter
 from .parameters import minimum_fits_maximum, number_parameter, string_parameter
 
-MAX_INSTANCES = 20
 EMAIL_PATTERN = r"^$|^[^\s@]+@[^\s@]+\.[^\s@]+$"
 
 
@@ -17,13 +15,7 @@ class AsyncParameters:
     """Declares the parameters on ``stack``; attributes hold their values as tokens."""
 
     def __init__(self, stack: Stack, sagemaker_chosen: ICfnRuleConditionExpression) -> None:
-        self.instance_type = string_parameter(
-            stack,
-            "InstanceType",
-            "ModelSource SageMaker: endpoint instance type, one SageMaker hosting accepts (ml.<family>.<size>).",
-            default="ml.m5.xlarge",
-            allowed_values=list(HOSTING_INSTANCE_TYPES),
-        )
+        self.instance_type = instance_type_parameter(stack)
         self.max_concurrent_invocations = number_parameter(
             stack,
             "MaxConcurrentInvocationsPerInstance",
@@ -70,24 +62,10 @@ class AsyncParameters:
         )
 
     def _declare_capacity(self, stack: Stack) -> None:
-        self.min_instances = number_parameter(
+        self.min_instances, self.max_instances = instance_range_parameters(
             stack,
-            "MinInstanceCount",
-            "ModelSource SageMaker: instances kept when no request waits; 0 scales to zero (the endpoint starts with "
-            "one and reaches zero after the first scale-in).",
-            default=0,
-            low=0,
-            high=MAX_INSTANCES,
-            compared_in_rules=True,
-        )
-        self.max_instances = number_parameter(
-            stack,
-            "MaxInstanceCount",
-            "ModelSource SageMaker: instances autoscaling may run at most.",
-            default=2,
-            low=1,
-            high=MAX_INSTANCES,
-            compared_in_rules=True,
+            minimum_description="ModelSource SageMaker: instances kept when no request waits; 0 scales to zero (the "
+            "endpoint starts with one and reaches zero after the first scale-in).",
         )
         self.target_backlog = number_parameter(
             stack,

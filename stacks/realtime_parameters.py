@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from aws_cdk import CfnCondition, CfnRule, CfnRuleAssertion, Fn, ICfnRuleConditionExpression, Stack, Token
 
-from genai_sandbox_constructs.inference.instance_types import HOSTING_INSTANCE_TYPES
-
+from .endpoint_parameters import MAX_INSTANCES, instance_range_parameters, instance_type_parameter
 from .environment_settings import EnvironmentSettings
-from .parameters import at_least, minimum_fits_maximum, number_parameter, string_parameter, switch_parameter
-
-MAX_INSTANCES = 20
+from .parameters import at_least, minimum_fits_maximum, number_parameter, switch_parameter
 
 
 class RealtimeParameters:
@@ -18,13 +15,7 @@ class RealtimeParameters:
     def __init__(
         self, stack: Stack, settings: EnvironmentSettings, sagemaker_chosen: ICfnRuleConditionExpression
     ) -> None:
-        self.instance_type = string_parameter(
-            stack,
-            "InstanceType",
-            "ModelSource SageMaker: endpoint instance type, one SageMaker hosting accepts (ml.<family>.<size>).",
-            default="ml.m5.xlarge",
-            allowed_values=list(HOSTING_INSTANCE_TYPES),
-        )
+        self.instance_type = instance_type_parameter(stack)
         self._declare_capacity(stack, settings)
         self.capture_enabled = switch_parameter(
             stack,
@@ -42,23 +33,10 @@ class RealtimeParameters:
 
     def _declare_capacity(self, stack: Stack, settings: EnvironmentSettings) -> None:
         """Minimum (0 takes the Environment default), maximum and target invocations per instance."""
-        minimum = number_parameter(
+        minimum, self.max_instances = instance_range_parameters(
             stack,
-            "MinInstanceCount",
-            "Minimum (and initial) instances; 0 takes the Environment default (dev 1, staging 1, prod 2).",
-            default=0,
-            low=0,
-            high=MAX_INSTANCES,
-            compared_in_rules=True,
-        )
-        self.max_instances = number_parameter(
-            stack,
-            "MaxInstanceCount",
-            "Maximum instances autoscaling may add.",
-            default=2,
-            low=1,
-            high=MAX_INSTANCES,
-            compared_in_rules=True,
+            minimum_description="Minimum (and initial) instances; 0 takes the Environment default (dev 1, staging 1, "
+            "prod 2).",
         )
         self.target_invocations = number_parameter(
             stack,

@@ -22,6 +22,7 @@ fields except ``modelId`` and ``guardrailConfig``) or ``{"invocationType": "Invo
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
@@ -33,7 +34,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 LOGGER = logging.getLogger()
 LOGGER.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
@@ -61,6 +62,8 @@ RETRYABLE = {
     "ServiceUnavailable",
     "InternalDependencyException",
     "SlowDown",
+    "InternalError",
+    "RequestTimeout",
     "KMSThrottlingException",
 }
 """Errors that another attempt may cure; everything else about a request fails it at once."""
@@ -86,6 +89,10 @@ class RequestError(ValueError):
     """The request cannot be served as written: it fails at once with this message (another try would not help)."""
 
 
+class InputNotFoundError(LookupError):
+    """The request object is gone (deleted before it was served): the request fails at once."""
+
+
 # ---- keys ------------------------------------------------------------------------------------------------------
 
 
@@ -93,7 +100,7 @@ def request_paths(input_key: str) -> dict[str, str]:
     """The output directory (``S3OutputPathExtension``), ``Filename``, result and status keys of a request."""
     relative = input_key[len(INPUT_PREFIX) :]
     directory, _, name = relative.rpartition("/")
-    stem = name.split(".")[0] if not name.startswith(".") else name
+    stem = name.rsplit(".", 1)[0] if "." in name[1:] else name
     clean_directory = re.sub(r"[^a-zA-Z0-9!_.*'()/-]", "-", directory)
     if not re.fullmatch(rf"[a-zA-Z0-9][a-zA-Z0-9_-]{{0,{STEM_LIMIT - 1}}}", stem) or clean_directory != directory:
         readable = re.sub(r"[^a-zA-Z0-9_-]", "-", stem).strip("-_")[: STEM_LIMIT - 9] or "request"
@@ -207,8 +214,10 @@ def read_request(record: dict[str, Any]) -> Request | None:
 
 def classify(error: Exception) -> tuple[str, str, bool]:
     """Error code, message, and whether another attempt may cure it."""
-    if isinstance(error, RequestError):
+    if isinstance(error, RequestError | ParamValidationError):
         return "InvalidRequest", str(error), False
+    if isinstance(error, InputNotFoundError):
+        return "InputNotFound", "the input object no longer exists", False
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "Unknown")
         if code in ("NoSuchKey", "404", "NotFound"):
@@ -223,7 +232,7 @@ def classify(error: Exception) -> tuple[str, str, bool]:
 def serve(request: Request) -> None:
     """Start (SageMaker) or do (Bedrock) the inference, with a status record before and after."""
     status = request.status
-    head = client("s3").head_object(Bucket=request.bucket, Key=request.key)
+    head = head_input(request.bucket, request.key)
     status["startedAt"] = now()
     if os.environ["MODEL_SOURCE"] == "Bedrock":
         serve_bedrock(request, head["ContentLength"])
@@ -233,7 +242,7 @@ def serve(request: Request) -> None:
     arguments: dict[str, Any] = {
         "EndpointName": os.environ["ENDPOINT_NAME"],
         "InputLocation": f"s3://{request.bucket}/{request.key}",
-        "ContentType": head.get("ContentType") or "application/json",
+        "ContentType": content_type(head),
         "InferenceId": status["requestId"],
         "Filename": request.paths["filename"],
         "RequestTTLSeconds": int(os.environ["REQUEST_TTL_SECONDS"]),
@@ -248,6 +257,22 @@ def serve(request: Request) -> None:
     write_status_unless_changed(request.bucket, request.paths["status_key"], status, request.etag)
 
 
+def head_input(bucket: str, key: str) -> dict[str, Any]:
+    """The request object's metadata; ``InputNotFoundError`` when it is gone."""
+    try:
+        return dict(client("s3").head_object(Bucket=bucket, Key=key))
+    except ClientError as error:
+        if missing(error, bucket, key):
+            raise InputNotFoundError(key) from error
+        raise
+
+
+def content_type(head: dict[str, Any]) -> str:
+    """The input's content type; JSON when it was written without one (S3 then reports ``binary/octet-stream``)."""
+    written = head.get("ContentType")
+    return "application/json" if written in (None, "", "binary/octet-stream") else str(written)
+
+
 def serve_bedrock(request: Request, size: int) -> None:
     """Invoke the model through the environment's profile and guardrail, write the result, announce it."""
     if size > BEDROCK_INPUT_LIMIT:
@@ -258,7 +283,8 @@ def serve_bedrock(request: Request, size: int) -> None:
     write_status(request.bucket, request.paths["status_key"], status)
     result = call_bedrock(document)
     client("s3").put_object(
-        Bucket=request.bucket, Key=output_key, Body=json.dumps(result).encode(), ContentType="application/json",
+        Bucket=request.bucket, Key=output_key, Body=json.dumps(result, default=base64_blob).encode(),
+        ContentType="application/json",
         **encryption(),
     )  # fmt: skip
     status |= {"status": "Completed", "outputKey": output_key, "completedAt": now()}
@@ -289,7 +315,15 @@ def parse_document(raw: bytes) -> dict[str, Any]:
             )
         if not isinstance(model_input.get("messages"), list) or not model_input.get("messages"):
             problems.append("modelInput.messages must be a non-empty list")
-    elif kind == "InvokeModel" and os.environ.get("GUARDRAIL_ID") and GUARDRAIL_TAGGING in json.dumps(model_input):
+        elif os.environ.get("GUARDRAIL_ID") and carries_guard_content(model_input):
+            problems.append(
+                "modelInput must not carry guardContent blocks: the sandbox guardrail checks the whole request"
+            )
+    elif (
+        kind == "InvokeModel"
+        and os.environ.get("GUARDRAIL_ID")
+        and GUARDRAIL_TAGGING in json.dumps(model_input).lower()
+    ):
         problems.append("modelInput must not carry amazon-bedrock-guardrail settings: the sandbox guardrail applies")
     unknown_top = sorted(set(document) - {"invocationType", "modelInput"})
     if unknown_top:
@@ -297,6 +331,17 @@ def parse_document(raw: bytes) -> dict[str, Any]:
     if problems:
         raise RequestError("; ".join(problems))
     return document
+
+
+def carries_guard_content(model_input: dict[str, Any]) -> bool:
+    """Whether a message or system block is a ``guardContent`` block: with one, Converse's guardrail checks only
+    those blocks, so a harmless one would let the rest of the request through unchecked."""
+    system = model_input.get("system")
+    blocks = list(system) if isinstance(system, list) else []
+    for message in model_input.get("messages") or []:
+        if isinstance(message, dict) and isinstance(message.get("content"), list):
+            blocks += message["content"]
+    return any(isinstance(block, dict) and "guardContent" in block for block in blocks)
 
 
 def call_bedrock(document: dict[str, Any]) -> dict[str, Any]:
@@ -322,6 +367,13 @@ def call_bedrock(document: dict[str, Any]) -> dict[str, Any]:
         return {"output": json.loads(body)}
     except json.JSONDecodeError:
         return {"output": body}
+
+
+def base64_blob(value: Any) -> str:
+    """A blob of a model's answer (redacted reasoning, an image, a document) in JSON: base64, as on the wire."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def guardrail_settings() -> dict[str, str]:
@@ -402,16 +454,21 @@ def complete(event: dict[str, Any], context: Any) -> None:
         if bucket != os.environ["BUCKET_NAME"] or not key.startswith(INPUT_PREFIX):
             LOGGER.warning("ignored a notification about %s: not a request of this environment", input_uri)
             continue
-        status = final_status(bucket, key, message)
-        write_status(bucket, request_paths(key)["status_key"], status)
+        status, owned = final_status(bucket, key, message)
+        if owned:
+            write_status(bucket, request_paths(key)["status_key"], status)
+        else:
+            LOGGER.warning("request %s finished after a newer request of %s", status["requestId"], key)
         emit(status)
 
 
-def final_status(bucket: str, key: str, message: dict[str, Any]) -> dict[str, Any]:
-    """The status record so far, completed with the notification's outcome, locations and timings."""
+def final_status(bucket: str, key: str, message: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The status record so far, completed with the notification's outcome, locations and timings; and whether the
+    record at the status key is this request's (a newer request of the same key owns it otherwise)."""
     status, _ = read_status(bucket, request_paths(key)["status_key"])
-    if status.get("requestId") not in (None, message.get("inferenceId")):
-        status = {}  # a newer request of the same key wrote it; this notification is about another one
+    owned = status.get("requestId") in (None, message.get("inferenceId"))
+    if not owned:
+        status = {}
     response = message.get("responseParameters", {})
     completed_at = message.get("eventTime") or now()
     status |= {
@@ -425,6 +482,7 @@ def final_status(bucket: str, key: str, message: dict[str, Any]) -> dict[str, An
     if message.get("invocationStatus") == "Completed":
         status |= {"status": "Completed", "outputKey": key_of(response.get("outputLocation", ""))}
         status.pop("error", None)
+        status.pop("failureKey", None)
     else:
         status["status"] = "Failed"
         status.pop("outputKey", None)
@@ -433,7 +491,7 @@ def final_status(bucket: str, key: str, message: dict[str, Any]) -> dict[str, An
         code, _, reason = (message.get("failureReason") or "ModelError: no reason given").partition(": ")
         status["error"] = {"code": code, "message": reason or code}
     status["latencyMs"] = milliseconds_between(status["submittedAt"], completed_at)
-    return status
+    return status, owned
 
 
 def emit(status: dict[str, Any]) -> None:
@@ -465,10 +523,24 @@ def read_status(bucket: str, key: str) -> tuple[dict[str, Any], str | None]:
     try:
         response = client("s3").get_object(Bucket=bucket, Key=key)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+        if missing(error, bucket, key):
             return {}, None
         raise
     return dict(json.loads(response["Body"].read())), response["ETag"]
+
+
+def missing(error: ClientError, bucket: str, key: str) -> bool:
+    """Whether ``error`` means that the object does not exist. S3 answers 404 only to callers allowed
+    ``s3:ListBucket`` on the bucket, 403 otherwise ("If you don't have the s3:ListBucket permission, Amazon S3
+    returns an HTTP status code 403"); our listing grants carry an ``s3:prefix`` condition, which a GetObject
+    request does not have, so a 403 is checked by listing the key itself."""
+    code = error.response.get("Error", {}).get("Code")
+    if code in ("NoSuchKey", "404", "NotFound"):
+        return True
+    if code not in ("AccessDenied", "403", "Forbidden"):
+        return False
+    listed = client("s3").list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1).get("Contents", [])
+    return not any(item["Key"] == key for item in listed)
 
 
 def write_status(bucket: str, key: str, status: dict[str, Any]) -> None:
