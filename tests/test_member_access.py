@@ -453,6 +453,10 @@ def test_async_functions_read_requests_and_write_results_and_records_with_the_sa
         sandbox.s3(completion, "s3:GetObject", ASYNC_STATUS),
         sandbox.s3(completion, "s3:PutObject", ASYNC_STATUS, **header),
         sandbox.kms_through_s3(completion, "kms:Decrypt"),
+        # a missing record or request answers 403 to GetObject; the handler then lists the key itself
+        sandbox.s3(invoker, "s3:ListBucket", ASYNC_STATUS),
+        sandbox.s3(invoker, "s3:ListBucket", ASYNC_REQUEST),
+        sandbox.s3(completion, "s3:ListBucket", ASYNC_STATUS),
     )
     for role in (invoker, completion):
         assert not sandbox.s3(role, "s3:PutObject", "data/raw/x.csv", **header).allowed

@@ -24,6 +24,7 @@ from typing import Any
 import boto3
 import botocore.session
 import pytest
+from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from moto import mock_aws
@@ -1389,3 +1390,37 @@ def test_everything_the_sagemaker_path_writes_uses_the_sandbox_key(
     expect_event(events, final, "Completed")
     run_complete(handler, monkeypatch, sagemaker_notification(status["requestId"]))
     _assert_all_encrypted(aws, [STATUS_KEY])
+
+
+# ---- missing objects behind a prefix-scoped ListBucket -----------------------------------------------------------
+
+
+def test_a_403_for_an_object_that_is_not_listed_reads_as_missing(handler: ModuleType) -> None:
+    """S3 answers 403 instead of 404 when the caller's ListBucket grant does not cover the request (ours carries an
+    ``s3:prefix`` condition): listing the key itself tells a missing record from a real denial."""
+    stubber = _stub(handler, "s3")
+    stubber.add_client_error("get_object", service_error_code="AccessDenied", http_status_code=403)
+    stubber.add_response("list_objects_v2", {"KeyCount": 0}, {"Bucket": BUCKET, "Prefix": STATUS_KEY, "MaxKeys": 1})
+    assert handler.read_status(BUCKET, STATUS_KEY) == ({}, None)
+    stubber.assert_no_pending_responses()
+
+
+def test_a_403_for_an_object_that_exists_is_a_real_denial(handler: ModuleType) -> None:
+    stubber = _stub(handler, "s3")
+    stubber.add_client_error("get_object", service_error_code="AccessDenied", http_status_code=403)
+    stubber.add_response(
+        "list_objects_v2",
+        {"Contents": [{"Key": STATUS_KEY}], "KeyCount": 1},
+        {"Bucket": BUCKET, "Prefix": STATUS_KEY, "MaxKeys": 1},
+    )
+    with pytest.raises(ClientError, match="AccessDenied"):
+        handler.read_status(BUCKET, STATUS_KEY)
+
+
+def test_a_request_object_answered_with_403_and_not_listed_is_input_not_found(handler: ModuleType) -> None:
+    stubber = _stub(handler, "s3")
+    stubber.add_client_error("head_object", service_error_code="403", http_status_code=403)
+    stubber.add_response("list_objects_v2", {"KeyCount": 0}, {"Bucket": BUCKET, "Prefix": INPUT_KEY, "MaxKeys": 1})
+    with pytest.raises(handler.InputNotFoundError):
+        handler.head_input(BUCKET, INPUT_KEY)
+    assert handler.classify(handler.InputNotFoundError(INPUT_KEY))[::2] == ("InputNotFound", False)
