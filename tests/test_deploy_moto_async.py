@@ -202,7 +202,7 @@ def test_a_bedrock_request_object_becomes_a_result_a_status_record_and_an_event(
         )
         event = {
             "time": "2026-11-29T10:00:00Z",
-            "detail": {"bucket": {"name": bucket}, "object": {"key": key, "version-id": "v1"}},
+            "detail": {"bucket": {"name": bucket}, "object": {"key": key, "sequencer": "0062E99A88DC407460"}},
         }
         record = {
             "messageId": "m1",

@@ -790,6 +790,20 @@ def test_bedrock_converse_without_a_guardrail_sends_no_guardrail_config(
     assert aws.status()["status"] == "Completed"
 
 
+def test_a_bedrock_request_serves_the_version_its_event_announced(
+    handler: ModuleType, aws: Aws, bedrock: Stubber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key was overwritten before the first request was served: each version is served once, as written."""
+    first = [{"role": "user", "content": [{"text": "first"}]}]
+    second = [{"role": "user", "content": [{"text": "second"}]}]
+    first_record = put_request(aws, converse_document(messages=first))
+    second_record = put_request(aws, converse_document(messages=second))
+    expect_converse(bedrock, {"modelId": MODEL_ID, "messages": first})
+    expect_converse(bedrock, {"modelId": MODEL_ID, "messages": second})
+    assert run_invoke(handler, monkeypatch, first_record) == []
+    assert run_invoke(handler, monkeypatch, second_record) == []
+
+
 def test_a_converse_answer_with_binary_content_is_stored_as_base64(
     handler: ModuleType, aws: Aws, bedrock: Stubber, monkeypatch: pytest.MonkeyPatch
 ) -> None:

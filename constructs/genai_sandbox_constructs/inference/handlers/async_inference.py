@@ -156,6 +156,9 @@ class Request:
     key: str
     paths: dict[str, str]
     status: dict[str, Any]
+    record_version: str = ""
+    """The object version the event announced (versioned buckets): Bedrock reads exactly it, so a key overwritten
+    before its request was served still serves each version once. SageMaker's ``InputLocation`` names no version."""
     etag: str | None = None
 
 
@@ -209,7 +212,7 @@ def read_request(record: dict[str, Any]) -> Request | None:
         "submittedAt": body.get("time") or now(),
         "attempts": int(record.get("attributes", {}).get("ApproximateReceiveCount", "1")),
     }
-    return Request(record, bucket, key, request_paths(key), status)
+    return Request(record, bucket, key, request_paths(key), status, detail["object"].get("version-id") or "")
 
 
 def classify(error: Exception) -> tuple[str, str, bool]:
@@ -277,7 +280,8 @@ def serve_bedrock(request: Request, size: int) -> None:
     """Invoke the model through the environment's profile and guardrail, write the result, announce it."""
     if size > BEDROCK_INPUT_LIMIT:
         raise RequestError(f"the request document is {size} bytes; Bedrock requests take at most 5 MB here")
-    document = parse_document(client("s3").get_object(Bucket=request.bucket, Key=request.key)["Body"].read())
+    version = {"VersionId": request.record_version} if request.record_version else {}
+    document = parse_document(client("s3").get_object(Bucket=request.bucket, Key=request.key, **version)["Body"].read())
     status, output_key = request.status, request.paths["output_key"]
     status["status"] = "InProgress"
     write_status(request.bucket, request.paths["status_key"], status)
