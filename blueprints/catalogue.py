@@ -9,6 +9,7 @@ from typing import Literal
 from genai_sandbox_constructs import Problems
 from stacks.async_inference import AsyncInferenceStack
 from stacks.base import BlueprintStack
+from stacks.batch_inference import BatchInferenceStack
 from stacks.genai_sandbox import GenAiSandboxStack
 from stacks.realtime_inference import RealtimeInferenceStack
 from stacks.serverless_inference import ServerlessInferenceStack
@@ -90,6 +91,18 @@ CATALOGUE: tuple[Blueprint, ...] = (
             "optional email. Needs the genai-sandbox environment of the same project."
         ),
         stack_class=AsyncInferenceStack,
+        deployment_mode="ON_DEMAND",
+    ),
+    Blueprint(
+        name="batch-inference",
+        description=(
+            "Batch inference for datasets of thousands to millions of records: upload a batch under "
+            "inference/batch/input/<batch-id>/ and write <batch-id>.ready (or let a schedule start ready batches). "
+            "A SageMaker transform job on your model, or a Bedrock batch inference job (JSONL records), with results "
+            "and a status record under inference/batch/output/<batch-id>/, notifications, job metrics and an optional "
+            "email. Nothing runs between batches. Needs the genai-sandbox environment of the same project."
+        ),
+        stack_class=BatchInferenceStack,
         deployment_mode="ON_DEMAND",
     ),
 )

@@ -26,7 +26,13 @@ DEFAULT_BEDROCK_MODEL = "amazon.nova-lite-v1:0"
 class ModelParameters:
     """ModelSource, the Bedrock model (in the accepted ``forms``), the guardrail, and the SageMaker model."""
 
-    def __init__(self, stack: Stack, forms: Sequence[BedrockForm], *, network_isolation: bool) -> None:
+    def __init__(
+        self, stack: Stack, forms: Sequence[BedrockForm], *, network_isolation: bool, forms_note: str = ""
+    ) -> None:
+        """:param forms: the Bedrock forms the pattern can serve. :param network_isolation: whether to offer
+        ``EnableNetworkIsolation``. :param forms_note: why ``forms`` leaves some out, for the parameter's
+        description and constraint. Default: nothing to explain.
+        """
         self.source = string_parameter(
             stack,
             "ModelSource",
@@ -36,20 +42,21 @@ class ModelParameters:
         )
         self.sagemaker_chosen = Fn.condition_equals(self.source, SAGEMAKER)
         """Rule condition: the SageMaker parameters matter (rules about them apply only then)."""
-        self._declare_bedrock(stack, forms)
+        self._declare_bedrock(stack, forms, forms_note)
         self._declare_sagemaker(stack)
         self.network_isolation: ICfnConditionExpression | bool = _isolation(stack) if network_isolation else False
         """Whether the SageMaker container runs without network access (a condition token, or False)."""
         self._add_rules(stack)
 
-    def _declare_bedrock(self, stack: Stack, forms: Sequence[BedrockForm]) -> None:
+    def _declare_bedrock(self, stack: Stack, forms: Sequence[BedrockForm], forms_note: str) -> None:
+        why = f" ({forms_note})" if forms_note else ""
         self.bedrock_model_id = string_parameter(
             stack,
             "BedrockModelId",
-            f"ModelSource Bedrock: the model, as one of: {describe(forms)}.",
+            f"ModelSource Bedrock: the model, as one of: {describe(forms)}{why}.",
             default=DEFAULT_BEDROCK_MODEL,
             pattern=allowed_pattern(forms),
-            constraint=f"must be one of: {describe(forms)}",
+            constraint=f"must be one of: {describe(forms)}{why}",
         )
         self.cost_profile = switch_parameter(
             stack,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aws_cdk import CfnOutput, Fn
@@ -9,7 +10,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from genai_sandbox_constructs.inference.monitoring import Monitoring
-from genai_sandbox_constructs.model_source import ALL_FORMS, BedrockChoice, ModelSource, SageMakerChoice
+from genai_sandbox_constructs.model_source import ALL_FORMS, BedrockChoice, BedrockForm, ModelSource, SageMakerChoice
 
 from . import smus
 from .base import BlueprintStack
@@ -38,14 +39,26 @@ class PatternStack(BlueprintStack):
 
     SETTINGS_COLUMNS: tuple[str, ...] = ("LogRetentionDays", "LatencyAlarmMs", "ModelLatencyAlarmUs")
 
-    def __init__(self, scope: Construct, blueprint_name: str, *, description: str, placement: ModelPlacement) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        blueprint_name: str,
+        *,
+        description: str,
+        placement: ModelPlacement,
+        forms: Sequence[BedrockForm] = ALL_FORMS,
+        forms_note: str = "",
+    ) -> None:
+        """:param placement: where the SageMaker model runs. :param forms: the Bedrock forms the pattern serves.
+        Default: all. :param forms_note: why ``forms`` leaves some out. Default: nothing to explain.
+        """
         super().__init__(scope, blueprint_name, description=description)
         self.imports = SandboxImports(self)
         """The genai-sandbox exports of this project."""
-        self.models = ModelParameters(self, ALL_FORMS, network_isolation=placement.isolation_allowed)
+        self.models = ModelParameters(self, forms, network_isolation=placement.isolation_allowed, forms_note=forms_note)
         """The model parameters."""
         self.source = ModelSource(
-            self, "Model", source=self.models.source, bedrock=self._bedrock(), sagemaker=self._sagemaker(placement)
+            self, "Model", source=self.models.source, bedrock=self._bedrock(forms), sagemaker=self._sagemaker(placement)
         )
         """The model source."""
         self.bedrock_model, self.sagemaker_model = self.source.branches()
@@ -87,11 +100,11 @@ class PatternStack(BlueprintStack):
             image_repository_arn=self.imports.image_repository_arn,
         )
 
-    def _bedrock(self) -> BedrockChoice:
+    def _bedrock(self, forms: Sequence[BedrockForm]) -> BedrockChoice:
         return BedrockChoice(
             model_id=self.models.bedrock_model_id,
             profile_name=Fn.sub(f"{self.blueprint_name}-${{{smus.ENVIRONMENT_ID}}}"),
-            forms=ALL_FORMS,
+            forms=forms,
             guardrail_id=self.models.guardrail_id,
             guardrail_version=self.models.guardrail_version,
             cost_profile=self.models.cost_profile,

@@ -7,7 +7,7 @@ import pytest
 
 from genai_sandbox_constructs import ConfigurationError
 from genai_sandbox_constructs.inference.endpoints import NVME_FAMILIES
-from genai_sandbox_constructs.inference.instance_types import HOSTING_INSTANCE_TYPES
+from genai_sandbox_constructs.inference.instance_types import HOSTING_INSTANCE_TYPES, TRANSFORM_INSTANCE_TYPES
 from tests.conftest import Synthesized
 from tests.helpers.parameters import parameter_errors
 from tests.helpers.stacks import new_stack, realtime_endpoint
@@ -16,6 +16,12 @@ from tests.helpers.stacks import new_stack, realtime_endpoint
 def test_hosting_instance_types_are_the_service_models() -> None:
     model = botocore.session.get_session().get_service_model("sagemaker")
     assert tuple(model.shape_for("ProductionVariantInstanceType").enum) == HOSTING_INSTANCE_TYPES
+
+
+def test_transform_instance_types_are_the_service_models() -> None:
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    assert tuple(model.shape_for("TransformInstanceType").enum) == TRANSFORM_INSTANCE_TYPES
+    assert set(HOSTING_INSTANCE_TYPES) - set(TRANSFORM_INSTANCE_TYPES)  # real-time takes types transform refuses
 
 
 def test_nvme_families_are_hosting_families() -> None:

@@ -477,6 +477,103 @@ def test_the_async_model_reads_requests_and_writes_results(synthesized: Synthesi
     assert not sandbox.s3(model, "s3:PutObject", ASYNC_REQUEST).allowed
 
 
+# ---- the batch blueprint ----------------------------------------------------------------------------------------
+
+BATCH_FILE = "inference/batch/input/churn-2026-11/part-0001.jsonl"
+BATCH_MARKER = "inference/batch/input/churn-2026-11.ready"
+BATCH_STATUS = "inference/batch/output/churn-2026-11/status.json"
+BATCH_RESULT = "inference/batch/output/churn-2026-11/1a2b3c4d/part-0001.jsonl.out"
+
+
+def _batch(synthesized: Synthesized, source: str, network: str = "ProjectNetwork") -> tuple[Sandbox, Deployed]:
+    parameters = RESERVED | {"NetworkMode": network}
+    sandbox = Sandbox(Deployed(synthesized.templates["genai-sandbox"], parameters, TOOLING_EXPORTS))
+    pattern = Deployed(
+        synthesized.templates["batch-inference"],
+        RESERVED | {ENVIRONMENT_ID: "e9batch01"} | (SAGEMAKER if source == "SageMaker" else {"ModelSource": source}),
+        sandbox.deployed.exports(),
+    )
+    return sandbox, pattern
+
+
+@pytest.mark.parametrize("network", ["ProjectNetwork", "NewVpc"])
+@pytest.mark.parametrize("source", ["Bedrock", "SageMaker"])
+def test_member_submits_a_batch_and_reads_its_results_and_status(
+    synthesized: Synthesized, source: str, network: str
+) -> None:
+    """The member side of batch-inference: upload the files and the marker, read the status and the results."""
+    sandbox, pattern = _batch(synthesized, source, network)
+    member = smus_member(PROJECT, [*exported_member_policies(sandbox.deployed), *exported_member_policies(pattern)])
+    assert _allowed(
+        sandbox.s3(member, "s3:PutObject", BATCH_FILE),
+        sandbox.s3(member, "s3:PutObject", BATCH_MARKER),
+        sandbox.kms_through_s3(member, "kms:GenerateDataKey"),
+        sandbox.s3(member, "s3:GetObject", BATCH_STATUS),
+        sandbox.s3(member, "s3:GetObject", BATCH_RESULT),
+        sandbox.s3(member, "s3:ListBucket", "inference/batch/output/churn-2026-11/"),
+        sandbox.kms_through_s3(member, "kms:Decrypt"),
+    )
+    assert not sandbox.s3(member, "s3:PutObject", BATCH_STATUS).allowed
+
+
+def test_members_cannot_start_bedrock_batch_jobs_themselves(synthesized: Synthesized) -> None:
+    """SMUS's boundary denies CreateModelInvocationJob: the launcher starts the jobs."""
+    _, pattern = _batch(synthesized, "Bedrock")
+    member = smus_member(PROJECT, exported_member_policies(pattern))
+    job = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-invocation-job/abc123"
+    assert identity_only(member, "bedrock:CreateModelInvocationJob", job).decision is Decision.EXPLICIT_DENY
+
+
+@pytest.mark.parametrize("source", ["Bedrock", "SageMaker"])
+def test_another_projects_member_cannot_submit_or_read_batches(synthesized: Synthesized, source: str) -> None:
+    sandbox, _ = _batch(synthesized, source)
+    outsider = smus_member(OTHER_PROJECT)
+    assert not sandbox.s3(outsider, "s3:PutObject", BATCH_MARKER).allowed
+    for key in (BATCH_STATUS, BATCH_RESULT):
+        assert sandbox.s3(outsider, "s3:GetObject", key).decision is Decision.IMPLICIT_DENY
+
+
+def test_the_launcher_starts_bedrock_jobs_with_the_service_role_only(synthesized: Synthesized) -> None:
+    sandbox, pattern = _batch(synthesized, "Bedrock")
+    launcher = _role(pattern, "JobsLauncherRole")
+    (service_role_id,) = [r for r in pattern.of_type("AWS::IAM::Role") if r.startswith("BedrockJobRole")]
+    service_role = pattern.attribute(service_role_id, "Arn")
+    job = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-invocation-job/abc123"
+    passed = {"iam:PassedToService": "bedrock.amazonaws.com"}
+    assert _allowed(
+        identity_only(launcher, "bedrock:CreateModelInvocationJob", job),
+        identity_only(launcher, "iam:PassRole", service_role, **passed),
+        sandbox.s3(launcher, "s3:GetObject", BATCH_MARKER),
+        sandbox.s3(launcher, "s3:ListBucket", "inference/batch/input/"),
+    )
+    assert not identity_only(
+        launcher, "iam:PassRole", service_role, **{"iam:PassedToService": "ec2.amazonaws.com"}
+    ).allowed
+    header = KMS | {"s3:x-amz-server-side-encryption-aws-kms-key-id": sandbox.key_arn}
+    bedrock = _role(pattern, "BedrockJobRole")
+    assert _allowed(
+        sandbox.s3(bedrock, "s3:GetObject", BATCH_FILE),
+        sandbox.s3(bedrock, "s3:ListBucket", "inference/batch/input/churn-2026-11/"),
+        sandbox.s3(bedrock, "s3:PutObject", BATCH_RESULT, **header),
+        sandbox.kms_through_s3(bedrock, "kms:GenerateDataKey"),
+    )
+    assert not sandbox.s3(bedrock, "s3:PutObject", "data/raw/x.csv").allowed
+
+
+def test_transform_jobs_read_the_batch_and_write_results_with_the_model_role(synthesized: Synthesized) -> None:
+    sandbox, pattern = _batch(synthesized, "SageMaker")
+    launcher, model = _role(pattern, "JobsLauncherRole"), _role(pattern, "ModelSageMakerExecutionRole")
+    ours = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:transform-job/e9batch01-churn-2026-11-1a2b3c4d"
+    theirs = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:transform-job/e1other-churn-2026-11-1a2b3c4d"
+    assert identity_only(launcher, "sagemaker:CreateTransformJob", ours).allowed
+    assert not identity_only(launcher, "sagemaker:CreateTransformJob", theirs).allowed
+    assert _allowed(
+        sandbox.s3(model, "s3:GetObject", BATCH_FILE),
+        sandbox.s3(model, "s3:PutObject", BATCH_RESULT),
+        sandbox.kms_through_s3(model, "kms:GenerateDataKey"),
+    )
+
+
 README_ROWS = {
     "upload to `data/`": ["test_member_uploads_with_default_encryption", "test_member_uploads_naming_the_sandbox_key"],
     "read back, list, delete": ["test_member_reads_back_and_lists", "test_nobody_deletes_an_object_version"],
@@ -484,6 +581,11 @@ README_ROWS = {
     "delete an object version": ["test_nobody_deletes_an_object_version"],
     "write `inference/async/input/`": ["test_member_submits_inference_inputs_but_cannot_read_them_back"],
     "read `inference/async/output/`": ["test_member_reads_inference_results_but_cannot_write_them"],
+    "submit a batch": [
+        "test_member_submits_a_batch_and_reads_its_results_and_status",
+        "test_another_projects_member_cannot_submit_or_read_batches",
+        "test_members_cannot_start_bedrock_batch_jobs_themselves",
+    ],
     "submit an async request": [
         "test_member_submits_an_async_request_and_reads_its_result_and_status",
         "test_another_projects_member_cannot_submit_or_read_async_requests",

@@ -43,6 +43,7 @@ SECTIONS = {
     "realtime-inference": ["Parameters of both API blueprints", "realtime-inference parameters"],
     "serverless-inference": ["Parameters of both API blueprints", "serverless-inference parameters"],
     "async-inference": ["async-inference parameters"],
+    "batch-inference": ["batch-inference parameters"],
 }
 
 

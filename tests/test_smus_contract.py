@@ -92,12 +92,14 @@ SCOPED_NAMES = {
 
 
 def _physical_names(resource_type: str, properties: dict[str, Any]) -> dict[str, Any]:
-    """``Name`` and ``<Type>Name`` properties (BucketName, AliasName, ModelPackageGroupName, RoleName, …)."""
+    """``Name`` and ``<Type>Name`` properties (BucketName, AliasName, ModelPackageGroupName, RoleName, …), and names
+    that follow neither form (``InferenceProfileName``)."""
     type_name = resource_type.rsplit("::", maxsplit=1)[-1]
     return {
         key: value
         for key, value in properties.items()
-        if key in ("Name", f"{type_name}Name", "AliasName") and (resource_type, key) not in SCOPED_NAMES
+        if key in ("Name", f"{type_name}Name", "AliasName", "InferenceProfileName")
+        and (resource_type, key) not in SCOPED_NAMES
     }
 
 
@@ -201,6 +203,7 @@ def test_manifest_carries_the_smus_deployment_hints(synthesized: Synthesized) ->
         "realtime-inference": ("ON_DEMAND", None),
         "serverless-inference": ("ON_DEMAND", None),
         "async-inference": ("ON_DEMAND", None),
+        "batch-inference": ("ON_DEMAND", None),
     }
 
 

@@ -44,9 +44,14 @@ IN_FLIGHT = {
         "RequestsDeadLetters0464CAB6": "AWS::SQS::Queue",
         "RequestsCompletionDeadLettersB7BABC4F": "AWS::SQS::Queue",
     },
+    "batch-inference": {
+        "JobsMarkersQueueA052261B": "AWS::SQS::Queue",
+        "JobsMarkersDeadLetters2D0A1C74": "AWS::SQS::Queue",
+        "JobsTrackingDeadLettersE98FD1E0": "AWS::SQS::Queue",
+    },
 }
-"""Queues whose messages are requests or their failures (kept 14 days): a new logical id would drop them. Not
-retained on deletion: deleting an environment ends its requests."""
+"""Queues whose messages are requests, batches to start or their failures (kept 14 days): a new logical id would
+drop them. Not retained on deletion: deleting an environment ends its requests."""
 
 
 @pytest.mark.parametrize("blueprint", sorted(IN_FLIGHT))

@@ -153,3 +153,18 @@ def test_only_this_rule_may_send_to_the_queue_and_only_over_tls(tmp_path: Path) 
     assert delivers(rule_arn)
     assert not delivers("arn:aws:events:us-east-1:123456789012:rule/another-rule")
     assert not delivers(rule_arn, tls=False)
+
+
+def test_a_suffix_narrows_the_events_to_matching_keys(tmp_path: Path) -> None:
+    stack = new_stack()
+    _front(stack, tmp_path, suffix=".ready")
+    (rule,) = _of_type(json_of(stack), "AWS::Events::Rule")
+    assert rule["Properties"]["EventPattern"]["detail"]["object"] == {
+        "key": [{"wildcard": "inference/async/input/*.ready"}]
+    }
+
+
+@pytest.mark.parametrize("suffix", ["", "*.ready", "a/.ready"])
+def test_a_suffix_is_a_plain_ending(tmp_path: Path, suffix: str) -> None:
+    with pytest.raises(ConfigurationError, match="suffix="):
+        _front(new_stack(), tmp_path, suffix=suffix)

@@ -5,6 +5,7 @@ NEW_VPC_INTERFACE_ENDPOINTS = frozenset(
         "sagemaker.api",
         "sagemaker.runtime",
         "bedrock-runtime",
+        "bedrock",
         "sqs",
         "sns",
         "kms",

@@ -91,8 +91,7 @@ class EndpointBase(Construct):
     def _volume_key(self, instance_type: str, key_arn: str) -> str:
         """``key_arn`` for the instances' volumes, or ``AWS::NoValue`` for families with NVMe instance storage
         (condition ``HasNvmeStorage``)."""
-        family = Fn.select(1, Fn.split(".", instance_type))
-        self.has_nvme = CfnCondition(self, "HasNvmeStorage", expression=any_equal(family, NVME_FAMILIES))
+        self.has_nvme = has_nvme_storage(self, instance_type)
         """The instance family has NVMe instance storage (no ``KmsKeyId`` then)."""
         return Fn.condition_if(self.has_nvme.logical_id, Aws.NO_VALUE, key_arn).to_string()
 
@@ -216,6 +215,13 @@ class RealtimeEndpoint(EndpointBase):
                 scale_out_cooldown=60,
             ),
         )
+
+
+def has_nvme_storage(scope: Construct, instance_type: str) -> CfnCondition:
+    """Condition ``HasNvmeStorage`` in ``scope``: ``instance_type`` (a token works) is of a family with NVMe instance
+    storage, where SageMaker refuses a volume KMS key (endpoint configs and transform jobs alike)."""
+    family = Fn.select(1, Fn.split(".", instance_type))
+    return CfnCondition(scope, "HasNvmeStorage", expression=any_equal(family, NVME_FAMILIES))
 
 
 NAME_PREFIX_LIMIT = 63 - 1 - max(len(instance_type) for instance_type in HOSTING_INSTANCE_TYPES)

@@ -44,14 +44,17 @@ class ObjectQueue(Construct):
         encryption_key: KeyLike,
         function: SandboxFunction,
         batch_size: int = 10,
+        suffix: str | None = None,
     ) -> None:
         """:param bucket_name: the sandbox bucket, with EventBridge notifications on (required).
         :param prefix: the layout prefix whose new objects are work, such as ``inference/async/input/`` (required).
         :param encryption_key: the sandbox key, for both queues (required).
         :param function: the worker, built with ``Invocation.QUEUE`` (required).
         :param batch_size: messages per invocation, 1-10. Default: 10.
+        :param suffix: only keys under ``prefix`` that end with it (such as ``.ready``; ``*`` matches across ``/``).
+            Default: every key.
         """
-        _check(prefix, function, batch_size)
+        _check(prefix, function, batch_size, suffix)
         super().__init__(scope, construct_id)
         key = as_key(encryption_key)
         self.dead_letters = self._queue("DeadLetters", key, retention=Duration.days(14))
@@ -66,8 +69,8 @@ class ObjectQueue(Construct):
         self.rule = events.Rule(
             self,
             "ObjectCreated",
-            description=f"New objects under {prefix} become work",
-            event_pattern=_object_created(bucket_name, prefix),
+            description=f"New objects under {prefix}{'*' + suffix if suffix else ''} become work",
+            event_pattern=_object_created(bucket_name, prefix, suffix),
         )
         """The EventBridge rule on the bucket's events."""
         self._deliver_to_queue()
@@ -154,15 +157,16 @@ class ObjectQueue(Construct):
         return mapping
 
 
-def _object_created(bucket_name: str, prefix: str) -> events.EventPattern:
+def _object_created(bucket_name: str, prefix: str, suffix: str | None) -> events.EventPattern:
+    key = {"wildcard": f"{prefix}*{suffix}"} if suffix else {"prefix": prefix}
     return events.EventPattern(
         source=["aws.s3"],
         detail_type=["Object Created"],
-        detail={"bucket": {"name": [bucket_name]}, "object": {"key": [{"prefix": prefix}]}},
+        detail={"bucket": {"name": [bucket_name]}, "object": {"key": [key]}},
     )
 
 
-def _check(prefix: str, function: SandboxFunction, batch_size: int) -> None:
+def _check(prefix: str, function: SandboxFunction, batch_size: int, suffix: str | None) -> None:
     problems = Problems("ObjectQueue")
     problem = layout.prefix_problem(prefix)
     if problem:
@@ -171,4 +175,6 @@ def _check(prefix: str, function: SandboxFunction, batch_size: int) -> None:
         problems.add("function", function.invocation.name, "a SandboxFunction built with Invocation.QUEUE")
     if not 1 <= batch_size <= 10:
         problems.add("batch_size", batch_size, "1-10")
+    if suffix is not None and (not suffix or "*" in suffix or "/" in suffix):
+        problems.add("suffix", suffix, "a non-empty key ending without '*' or '/', such as .ready")
     problems.raise_if_any()

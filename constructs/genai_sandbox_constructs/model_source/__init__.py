@@ -2,6 +2,8 @@
 
 from genai_sandbox_constructs.model_source.bedrock_forms import (
     ALL_FORMS,
+    BATCH_FORMS,
+    BATCH_FORMS_NOTE,
     ON_DEMAND_FORMS,
     BedrockForm,
     allowed_pattern,
@@ -25,6 +27,8 @@ from genai_sandbox_constructs.model_source.sagemaker_model import SageMakerModel
 __all__ = [
     "ALL_FORMS",
     "ARTIFACT_KEY_PATTERN",
+    "BATCH_FORMS",
+    "BATCH_FORMS_NOTE",
     "BEDROCK",
     "IMAGE_URI_PATTERN",
     "MODEL_PACKAGE_PATTERN",

@@ -52,6 +52,14 @@ ON_DEMAND_FORMS = (
     BedrockForm.SYSTEM_INFERENCE_PROFILE,
 )
 """Forms an application inference profile can copy (so that spend carries the environment's tags)."""
+BATCH_FORMS = (*ON_DEMAND_FORMS, BedrockForm.APPLICATION_INFERENCE_PROFILE)
+"""Forms Bedrock batch inference takes: foundation models and inference profiles. Provisioned throughput, custom
+model deployments and imported models serve only on-demand calls."""
+BATCH_FORMS_NOTE = (
+    "Bedrock batch inference runs foundation models, directly or through system or application inference "
+    "profiles: not provisioned throughput, custom model deployments or imported models"
+)
+"""Why ``BATCH_FORMS`` is shorter than ``ALL_FORMS``, for parameter descriptions and errors."""
 
 
 def classify(model_id: str) -> BedrockForm | None:

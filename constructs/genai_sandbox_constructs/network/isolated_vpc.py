@@ -14,6 +14,7 @@ DEFAULT_INTERFACE_ENDPOINTS: tuple[ec2.InterfaceVpcEndpointAwsService, ...] = (
     ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_API,
     ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_RUNTIME,
     ec2.InterfaceVpcEndpointAwsService.BEDROCK_RUNTIME,
+    ec2.InterfaceVpcEndpointAwsService.BEDROCK,
     ec2.InterfaceVpcEndpointAwsService.SQS,
     ec2.InterfaceVpcEndpointAwsService.SNS,
     ec2.InterfaceVpcEndpointAwsService.KMS,
