@@ -8,6 +8,8 @@ from genai_sandbox_constructs.errors import ConfigurationError, Problems
 from genai_sandbox_constructs.grants import PolicyTarget
 from genai_sandbox_constructs.inference.async_endpoint import AsyncEndpoint
 from genai_sandbox_constructs.inference.async_requests import AsyncRequests
+from genai_sandbox_constructs.inference.batch_jobs import BatchJobs
+from genai_sandbox_constructs.inference.bedrock_batch_role import BedrockBatchRole
 from genai_sandbox_constructs.inference.endpoints import EndpointBase, RealtimeEndpoint
 from genai_sandbox_constructs.inference.function import Invocation, SandboxFunction
 from genai_sandbox_constructs.inference.inference_api import InferenceApi
@@ -38,6 +40,8 @@ __all__ = [
     "Access",
     "AsyncEndpoint",
     "AsyncRequests",
+    "BatchJobs",
+    "BedrockBatchRole",
     "BedrockChoice",
     "BedrockForm",
     "BedrockModel",

@@ -11,14 +11,13 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from genai_sandbox_constructs import layout, nag
+from genai_sandbox_constructs import layout
 from genai_sandbox_constructs.grants import PolicyTarget, grant_publish
 from genai_sandbox_constructs.inference.function import Invocation, SandboxFunction
 from genai_sandbox_constructs.inference.monitoring import PERIOD
-from genai_sandbox_constructs.inference.object_queue import MAX_RECEIVES, ObjectQueue
+from genai_sandbox_constructs.inference.object_queue import MAX_RECEIVES, ObjectQueue, dead_letter_queue
 from genai_sandbox_constructs.storage.bucket_access import BucketAccess
 from genai_sandbox_constructs.storage.key import KeyLike, as_key
 
@@ -119,13 +118,8 @@ class AsyncRequests(Construct):
             batch_size=1,
         )
         """The request queue and its dead-letter queue."""
-        self.completion_dead_letters = sqs.Queue(
-            self,
-            "CompletionDeadLetters",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
+        self.completion_dead_letters = dead_letter_queue(
+            self, "CompletionDeadLetters", key, holds="the completion function and its subscriptions"
         )
         """Notifications that could not be delivered or recorded."""
         self.completion = SandboxFunction(
@@ -178,9 +172,3 @@ class AsyncRequests(Construct):
                     self, f"Email{topic.node.id}", protocol="email", endpoint=email, topic_arn=topic.topic_arn
                 )
                 subscription.cfn_options.condition = emails
-        nag.acknowledge(
-            self.completion_dead_letters,
-            "This is the dead-letter queue of the completion function and its subscriptions; a dead-letter queue of "
-            "its own would only move the failed notifications once more.",
-            "AwsSolutions-SQS3",
-        )

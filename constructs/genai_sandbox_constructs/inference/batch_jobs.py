@@ -15,14 +15,13 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from genai_sandbox_constructs import layout, nag
+from genai_sandbox_constructs import layout
 from genai_sandbox_constructs.grants import grant_publish, via_service
 from genai_sandbox_constructs.inference.function import Invocation, SandboxFunction
 from genai_sandbox_constructs.inference.monitoring import PERIOD
-from genai_sandbox_constructs.inference.object_queue import MAX_RECEIVES, ObjectQueue
+from genai_sandbox_constructs.inference.object_queue import MAX_RECEIVES, ObjectQueue, dead_letter_queue
 from genai_sandbox_constructs.storage.bucket_access import BucketAccess
 from genai_sandbox_constructs.storage.key import KeyLike, as_key
 
@@ -122,13 +121,8 @@ class BatchJobs(Construct):
             batch_size=1,
         )
         """The queue of batches to start and its dead-letter queue."""
-        self.tracking_dead_letters = sqs.Queue(
-            self,
-            "TrackingDeadLetters",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
+        self.tracking_dead_letters = dead_letter_queue(
+            self, "TrackingDeadLetters", key, holds="the tracker and its rules"
         )
         """Job-state events that could not be delivered or recorded."""
         self.tracker = SandboxFunction(
@@ -197,12 +191,6 @@ class BatchJobs(Construct):
                     )
                 ],
             )
-        nag.acknowledge(
-            self.tracking_dead_letters,
-            "This is the dead-letter queue of the tracker and its rules; a dead-letter queue of its own would only "
-            "move the failed events once more.",
-            "AwsSolutions-SQS3",
-        )
 
     def _grant(self, bucket: BucketAccess, key_arn: str) -> None:
         """Both read the batch inputs' listing and read and write status records; both announce."""

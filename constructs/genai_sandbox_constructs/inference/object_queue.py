@@ -57,11 +57,14 @@ class ObjectQueue(Construct):
         _check(prefix, function, batch_size, suffix)
         super().__init__(scope, construct_id)
         key = as_key(encryption_key)
-        self.dead_letters = self._queue("DeadLetters", key, retention=Duration.days(14))
+        self.dead_letters = dead_letter_queue(self, "DeadLetters", key, holds="the work queue")
         """Messages that failed ``MAX_RECEIVES`` times."""
-        self.queue = self._queue(
+        self.queue = sqs.Queue(
+            self,
             "Queue",
-            key,
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
             visibility_timeout=Duration.seconds(function.timeout.to_seconds() * VISIBILITY_PER_TIMEOUT),
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letters, max_receive_count=MAX_RECEIVES),
         )
@@ -108,26 +111,6 @@ class ObjectQueue(Construct):
         """Messages waiting in the dead-letter queue (maximum over five minutes)."""
         return self.dead_letters.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum")
 
-    def _queue(
-        self,
-        construct_id: str,
-        key: kms.IKey,
-        *,
-        retention: Duration | None = None,
-        visibility_timeout: Duration | None = None,
-        dead_letter_queue: sqs.DeadLetterQueue | None = None,
-    ) -> sqs.Queue:
-        return sqs.Queue(
-            self,
-            construct_id,
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            retention_period=retention,
-            visibility_timeout=visibility_timeout,
-            dead_letter_queue=dead_letter_queue,
-        )
-
     def _connect(self, function: SandboxFunction, key_arn: str, batch_size: int) -> lambda_.CfnEventSourceMapping:
         """An L1 event source mapping: the L2 one would grant its permissions in an inline policy."""
         attach(
@@ -148,13 +131,29 @@ class ObjectQueue(Construct):
             function_response_types=["ReportBatchItemFailures"],
         )
         mapping.add_resource_dependency(cast(iam.CfnManagedPolicy, function.policy.node.default_child))
-        nag.acknowledge(
-            self.dead_letters,
-            "This is the dead-letter queue of the work queue; a dead-letter queue of its own would only move the "
-            "failed messages once more.",
-            "AwsSolutions-SQS3",
-        )
         return mapping
+
+
+def dead_letter_queue(scope: Construct, construct_id: str, key: kms.IKey, *, holds: str) -> sqs.Queue:
+    """A queue for what failed elsewhere, encrypted with ``key``, TLS only, kept 14 days.
+
+    :param holds: whose failures it keeps, for the acknowledgement that it has no dead-letter queue itself.
+    """
+    queue = sqs.Queue(
+        scope,
+        construct_id,
+        encryption=sqs.QueueEncryption.KMS,
+        encryption_master_key=key,
+        enforce_ssl=True,
+        retention_period=Duration.days(14),
+    )
+    nag.acknowledge(
+        queue,
+        f"This is the dead-letter queue of {holds}; a dead-letter queue of its own would only move the failed "
+        "messages once more.",
+        "AwsSolutions-SQS3",
+    )
+    return queue
 
 
 def _object_created(bucket_name: str, prefix: str, suffix: str | None) -> events.EventPattern:
