@@ -12,7 +12,7 @@ export JSII_NODE := $(CURDIR)/node_modules/.bin/node
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: install synth test lint typecheck unit bench cdk-synth snapshot-diff snapshot-update clean
+.PHONY: install synth test lint typecheck unit bench cdk-synth snapshot-diff snapshot-update clean provisioning-actions publish
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -59,6 +59,14 @@ snapshot-update: install
 ## Synth timing against a one-bucket app (see README, "Performance").
 bench: install
 	$(PY) benchmarks/synth_benchmark.py
+
+## Rewrite blueprints/provisioning/*.json (the provisioning role's actions) from freshly synthesized templates.
+provisioning-actions: synth
+	$(PY) -m blueprints.provisioning
+
+## Register the blueprints in SMUS: make publish ARGS="--domain-id dzd_... --bucket ... --regions ... ..."
+publish: install
+	$(PY) -m blueprints publish $(ARGS)
 
 ## The same synthesis through the pinned CDK CLI (cdk.out/).
 cdk-synth: install
