@@ -43,6 +43,11 @@ def action_file(blueprint_name: str) -> Path:
     return ACTIONS_DIR / f"{blueprint_name}.json"
 
 
+def known_blueprints() -> list[str]:
+    """The blueprints that have an action file."""
+    return sorted(path.stem for path in ACTIONS_DIR.glob("*.json"))
+
+
 def required_actions(blueprint_names: Iterable[str]) -> list[str]:
     """Every action the provisioning role needs for ``blueprint_names``, sorted, stack actions included."""
     actions = set(STACK_ACTIONS)
