@@ -16,6 +16,7 @@ from genai_sandbox_constructs.inference.endpoints import has_nvme_storage
 from genai_sandbox_constructs.layout import BATCH_INPUT, BATCH_OUTPUT
 from genai_sandbox_constructs.model_source import BATCH_FORMS, BATCH_FORMS_NOTE
 from genai_sandbox_constructs.roles import conditional_policy
+from genai_sandbox_constructs.storage.key import grant_key_use
 
 from . import smus
 from .api_outputs import export_member_policy
@@ -112,6 +113,10 @@ class BatchInferenceStack(PatternStack):
         )
         self.imports.bucket.grant_read(self.sagemaker_model.policy, BATCH_INPUT.key)
         self.imports.bucket.grant_write(self.sagemaker_model.policy, BATCH_OUTPUT.key)
+        # The job's output and volumes use the sandbox key: SageMaker creates grants with the caller's permissions
+        # (the launcher) and encrypts with the execution role's (the model's).
+        grant_key_use(launcher, self.imports.key_arn, services=("sagemaker",))
+        grant_key_use(self.sagemaker_model.policy, self.imports.key_arn, services=("s3", "sagemaker"))
 
     def _grant_bedrock_jobs(self) -> None:
         """The launcher starts Bedrock batch jobs with the service role; the tracker reads their outcome."""

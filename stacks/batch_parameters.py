@@ -10,7 +10,7 @@ from genai_sandbox_constructs.inference.instance_types import TRANSFORM_INSTANCE
 from .async_parameters import EMAIL_PATTERN
 from .parameters import number_parameter, string_parameter
 
-SCHEDULE_PATTERN = r"^$|^rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\)$|^cron\([^()]+\)$"
+SCHEDULE_PATTERN = r"^$|^rate\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\)$|^cron\([^()]+\)$"
 CONTENT_TYPE_PATTERN = r"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(; ?[ -~]+)?$"
 MAX_PAYLOAD_MB = 100
 CONCURRENT_TRANSFORMS = (0, 1, 2, 4, 5, 8, 10, 16, 20, 25, 32, 50, 100)
@@ -28,7 +28,8 @@ class BatchParameters:
             "EventBridge Scheduler expression (UTC) that starts every ready batch not yet started, such as "
             "cron(0 2 * * ? *) or rate(1 day); empty for none (batches start when their marker is written).",
             pattern=SCHEDULE_PATTERN,
-            constraint="Schedule must be empty, rate(<n> minutes|hours|days) or cron(<6 fields>).",
+            constraint="Schedule must be empty, rate(1 minute|hour|day), rate(<n> minutes|hours|days) or "
+            "cron(<6 fields>).",
         )
         self.schedules = CfnCondition(
             stack, "HasSchedule", expression=Fn.condition_not(Fn.condition_equals(self.schedule, ""))
@@ -49,6 +50,18 @@ class BatchParameters:
         )
         """A notification email is given."""
         _add_transform_rules(stack, sagemaker_chosen)
+        CfnRule(
+            stack,
+            "BatchTakesNoGuardrail",
+            assertions=[
+                CfnRuleAssertion(
+                    assert_=Fn.condition_equals(Fn.ref("GuardrailId"), ""),
+                    assert_description="GuardrailId must be empty: Bedrock batch inference jobs apply no guardrail "
+                    "(CreateModelInvocationJob has no guardrail setting), so a guardrail here would only seem to "
+                    "apply. Screen batch inputs and outputs yourself, or keep guarded workloads on the API patterns.",
+                )
+            ],
+        )
 
     def _declare_transform(self, stack: Stack) -> None:
         self.instance_type = string_parameter(

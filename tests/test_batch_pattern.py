@@ -163,10 +163,20 @@ def test_the_tracker_hears_only_this_environments_jobs(template: dict[str, Any],
     assert tracker["DeadLetterConfig"]["TargetArn"]["Fn::GetAtt"][0].startswith("JobsTrackingDeadLetters")
 
 
+def test_transform_jobs_may_encrypt_output_and_volumes_with_the_sandbox_key(template: dict[str, Any]) -> None:
+    """SageMaker creates the volume grant with the launcher's permissions and encrypts with the model role's."""
+    evaluated = _evaluated(template, "SageMaker")
+    for policy in ("TransformAccess", "ModelSageMakerPermissions"):
+        statements = _statements(evaluated, policy)
+        (grant,) = [s for s in statements if s["Action"] == "kms:CreateGrant"]
+        assert grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+        assert any(s["Action"] == "kms:DescribeKey" for s in statements), policy
+
+
 def test_transform_jobs_are_started_by_name_with_the_models_role(template: dict[str, Any]) -> None:
     evaluated = _evaluated(template, "SageMaker")
     assert not any(n.startswith(("BedrockBatchAccess", "BedrockJobRole")) for n in evaluated.resources())
-    (start,) = _statements(evaluated, "TransformAccess")
+    (start,) = [s for s in _statements(evaluated, "TransformAccess") if "sagemaker:CreateTransformJob" in _actions(s)]
     assert sorted(_actions(start)) == ["sagemaker:AddTags", "sagemaker:CreateTransformJob"]
     assert start["Resource"]["Fn::Join"][1][-3:] == [":transform-job/", "env1", "-*"]
     model = _statements(evaluated, "ModelSageMakerPermissions")
@@ -239,11 +249,26 @@ def test_instance_types_are_the_transform_ones(template: dict[str, Any]) -> None
             ],
         ),
         ({"SplitType": "None", "BatchStrategy": "SingleRecord"}, []),
-        (
-            {"Schedule": "every day"},
-            ["Schedule='every day': Schedule must be empty, rate(<n> minutes|hours|days) or cron(<6 fields>)."],
+        *(
+            (
+                {"Schedule": schedule},
+                [
+                    f"Schedule={schedule!r}: Schedule must be empty, rate(1 minute|hour|day), rate(<n> "
+                    "minutes|hours|days) or cron(<6 fields>)."
+                ],
+            )
+            for schedule in ("every day", "rate(1 minutes)", "rate(5 minute)", "rate(0 days)")
         ),
         ({"Schedule": "rate(1 day)"}, []),
+        ({"Schedule": "rate(15 minutes)"}, []),
+        (
+            {"GuardrailId": "abcd1234efgh"},
+            [
+                "BatchTakesNoGuardrail: GuardrailId must be empty: Bedrock batch inference jobs apply no guardrail "
+                "(CreateModelInvocationJob has no guardrail setting), so a guardrail here would only seem to apply. "
+                "Screen batch inputs and outputs yourself, or keep guarded workloads on the API patterns."
+            ],
+        ),
     ],
 )
 def test_transform_settings_that_the_api_refuses_are_refused_before_deployment(

@@ -1438,3 +1438,16 @@ def test_a_request_object_answered_with_403_and_not_listed_is_input_not_found(ha
     with pytest.raises(handler.InputNotFoundError):
         handler.head_input(BUCKET, INPUT_KEY)
     assert handler.classify(handler.InputNotFoundError(INPUT_KEY))[::2] == ("InputNotFound", False)
+
+
+@pytest.mark.parametrize(("written", "value"), [("10", 10), ("10.0", 10), ("3600", 3600)])
+def test_whole_numbers_are_read_as_cloudformation_passes_them(
+    handler: ModuleType, monkeypatch: pytest.MonkeyPatch, written: str, value: int
+) -> None:
+    """A Number parameter may be written 10.0; it reaches the function as that string."""
+    monkeypatch.setenv("SOME_NUMBER", written)
+    assert handler.whole("SOME_NUMBER") == value
+
+
+def test_queue_urls_follow_the_partition(handler: ModuleType) -> None:
+    assert (handler.url_suffix("us-east-1"), handler.url_suffix("cn-north-1")) == ("amazonaws.com", "amazonaws.com.cn")

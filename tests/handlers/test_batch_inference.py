@@ -1630,3 +1630,16 @@ def test_a_403_for_a_status_record_that_exists_is_a_real_denial(handler: ModuleT
     with pytest.raises(ClientError, match="AccessDenied"):
         handler.read_status(BUCKET, STATUS_KEY)
     s3.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize(("written", "value"), [("10", 10), ("10.0", 10), ("3600", 3600)])
+def test_whole_numbers_are_read_as_cloudformation_passes_them(
+    handler: ModuleType, monkeypatch: pytest.MonkeyPatch, written: str, value: int
+) -> None:
+    """A Number parameter may be written 10.0; it reaches the function as that string."""
+    monkeypatch.setenv("SOME_NUMBER", written)
+    assert handler.whole("SOME_NUMBER") == value
+
+
+def test_queue_urls_follow_the_partition(handler: ModuleType) -> None:
+    assert (handler.url_suffix("us-east-1"), handler.url_suffix("cn-north-1")) == ("amazonaws.com", "amazonaws.com.cn")

@@ -37,6 +37,14 @@ class BedrockBatchRole(Construct):
         """Its permissions; grant the model here."""
         bucket.grant_read(self.policy, layout.BATCH_INPUT.key)
         bucket.grant_write(self.policy, layout.BATCH_OUTPUT.key)
+        attach(
+            self.policy,
+            iam.PolicyStatement(  # the Bedrock guide's service role lists the output location too
+                actions=["s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{layout.BATCH_OUTPUT.key}*"]}},
+            ),
+        )
 
     def grant_pass(self, grantee: PolicyTarget) -> iam.Grant:
         """Let ``grantee`` hand this role to Bedrock (``iam:PassRole``, to Bedrock only)."""

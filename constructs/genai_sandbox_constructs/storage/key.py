@@ -59,20 +59,7 @@ class SandboxKey(Construct):
     def grant_use(self, grantee: PolicyTarget) -> iam.Grant:
         """Let ``grantee`` encrypt and decrypt through the services in ``SERVICES_FOR_PRINCIPALS`` only, and let
         AWS services it calls create grants on the key (SageMaker volumes)."""
-        return attach(
-            grantee,
-            iam.PolicyStatement(
-                actions=list(KEY_USE_ACTIONS),
-                resources=[self.key.key_arn],
-                conditions={"StringEquals": {"kms:ViaService": [via_service(s) for s in SERVICES_FOR_PRINCIPALS]}},
-            ),
-            iam.PolicyStatement(actions=["kms:DescribeKey"], resources=[self.key.key_arn]),
-            iam.PolicyStatement(
-                actions=["kms:CreateGrant"],
-                resources=[self.key.key_arn],
-                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
-            ),
-        )
+        return grant_key_use(grantee, self.key.key_arn)
 
     def grant_use_to_principal(self, principal: iam.IPrincipal) -> iam.Grant:
         """Let ``principal`` (a conditioned wildcard such as ``project_members``) encrypt and decrypt through the
@@ -132,6 +119,29 @@ class SandboxKey(Construct):
                 resources=["*"],
             )
         )
+
+
+def grant_key_use(
+    grantee: PolicyTarget, key_arn: str, services: tuple[str, ...] = SERVICES_FOR_PRINCIPALS
+) -> iam.Grant:
+    """Let ``grantee`` use the key ``key_arn`` (a token works: pattern stacks import it) through ``services`` only,
+    describe it, and create grants for AWS resources: SageMaker encrypts job and endpoint volumes with a grant made
+    with the caller's permissions.
+    """
+    return attach(
+        grantee,
+        iam.PolicyStatement(
+            actions=list(KEY_USE_ACTIONS),
+            resources=[key_arn],
+            conditions={"StringEquals": {"kms:ViaService": [via_service(s) for s in services]}},
+        ),
+        iam.PolicyStatement(actions=["kms:DescribeKey"], resources=[key_arn]),
+        iam.PolicyStatement(
+            actions=["kms:CreateGrant"],
+            resources=[key_arn],
+            conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        ),
+    )
 
 
 KeyLike = kms.IKey | SandboxKey

@@ -248,8 +248,8 @@ def serve(request: Request) -> None:
         "ContentType": content_type(head),
         "InferenceId": status["requestId"],
         "Filename": request.paths["filename"],
-        "RequestTTLSeconds": int(os.environ["REQUEST_TTL_SECONDS"]),
-        "InvocationTimeoutSeconds": int(os.environ["INVOCATION_TIMEOUT_SECONDS"]),
+        "RequestTTLSeconds": whole("REQUEST_TTL_SECONDS"),
+        "InvocationTimeoutSeconds": whole("INVOCATION_TIMEOUT_SECONDS"),
     }
     if request.paths["directory"]:
         arguments["S3OutputPathExtension"] = request.paths["directory"]
@@ -394,7 +394,7 @@ def retry_or_give_up(request: Request, code: str, message: str) -> bool:
     """Before the last attempt: record ``Retrying`` and delay the next one. At the last: fail the request (the
     message then moves to the dead-letter queue)."""
     attempts = request.status["attempts"]
-    if attempts >= int(os.environ["MAX_RECEIVES"]):
+    if attempts >= whole("MAX_RECEIVES"):
         fail(request, code, f"{message} (after {attempts} attempts)")
         return False
     LOGGER.warning("request %s attempt %s failed: %s", request.status["requestId"], attempts, message)
@@ -419,7 +419,7 @@ def delay(record: dict[str, Any], seconds: int) -> None:
     _, _, _, region, account, name = record["eventSourceARN"].split(":")
     try:
         client("sqs").change_message_visibility(
-            QueueUrl=f"https://sqs.{region}.amazonaws.com/{account}/{name}",
+            QueueUrl=f"https://sqs.{region}.{url_suffix(region)}/{account}/{name}",
             ReceiptHandle=record["receiptHandle"],
             VisibilityTimeout=seconds,
         )
@@ -588,6 +588,17 @@ def parse_time(value: str) -> datetime:
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def whole(name: str) -> int:
+    """A whole-number setting from the environment: CloudFormation passes Number parameters as written, and
+    ``10.0`` is a valid Number."""
+    return int(float(os.environ[name]))
+
+
+def url_suffix(region: str) -> str:
+    """The domain of AWS endpoints in ``region``'s partition."""
+    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
 
 
 def client(service: str) -> Any:

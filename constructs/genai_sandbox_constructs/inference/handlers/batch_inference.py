@@ -187,7 +187,7 @@ def handle_message(record: dict[str, Any]) -> bool:
     started = [start(bucket, key, attempts) for key in keys]
     if all(started):
         return True
-    if attempts < int(os.environ["MAX_RECEIVES"]):
+    if attempts < whole("MAX_RECEIVES"):
         delay(record, 60 * attempts)
     return False
 
@@ -300,7 +300,7 @@ def transform_job_request(batch: Batch) -> dict[str, Any]:
     keys (NVMe instance types refuse a volume key: ``VOLUME_KEY_ARN`` is empty for them)."""
     resources: dict[str, Any] = {
         "InstanceType": os.environ["INSTANCE_TYPE"],
-        "InstanceCount": int(os.environ["INSTANCE_COUNT"]),
+        "InstanceCount": whole("INSTANCE_COUNT"),
     }
     if os.environ.get("VOLUME_KEY_ARN"):
         resources["VolumeKmsKeyId"] = os.environ["VOLUME_KEY_ARN"]
@@ -322,7 +322,7 @@ def transform_job_request(batch: Batch) -> dict[str, Any]:
             "KmsKeyId": os.environ["KEY_ARN"],
         },
         "TransformResources": resources,
-        "MaxPayloadInMB": int(os.environ["MAX_PAYLOAD_MB"]),
+        "MaxPayloadInMB": whole("MAX_PAYLOAD_MB"),
         "Tags": [
             {"Key": "EnvironmentId", "Value": os.environ["ENVIRONMENT_ID"]},
             {"Key": "BatchId", "Value": batch.batch_id},
@@ -330,8 +330,8 @@ def transform_job_request(batch: Batch) -> dict[str, Any]:
     }
     if os.environ.get("BATCH_STRATEGY"):
         request["BatchStrategy"] = os.environ["BATCH_STRATEGY"]
-    if int(os.environ.get("MAX_CONCURRENT_TRANSFORMS") or "0") > 0:
-        request["MaxConcurrentTransforms"] = int(os.environ["MAX_CONCURRENT_TRANSFORMS"])
+    if whole("MAX_CONCURRENT_TRANSFORMS") > 0:
+        request["MaxConcurrentTransforms"] = whole("MAX_CONCURRENT_TRANSFORMS")
     return request
 
 
@@ -352,7 +352,7 @@ def bedrock_job_request(batch: Batch) -> dict[str, Any]:
                 "s3EncryptionKeyId": os.environ["KEY_ARN"],
             }
         },
-        "timeoutDurationInHours": int(os.environ["TIMEOUT_HOURS"]),
+        "timeoutDurationInHours": whole("TIMEOUT_HOURS"),
         "tags": [
             {"key": "EnvironmentId", "value": os.environ["ENVIRONMENT_ID"]},
             {"key": "BatchId", "value": batch.batch_id},
@@ -381,7 +381,7 @@ def check_bedrock_input(batch: Batch) -> None:
             f"Bedrock reads every object under {s3_uri(batch.bucket, prefix)}: only .jsonl files may be there, "
             f"not {', '.join(others[:5])}{more}"
         )
-    minimum = int(os.environ["MIN_RECORDS"])
+    minimum = whole("MIN_RECORDS")
     count = count_records(batch.bucket, keys, minimum)
     if count < minimum:
         raise TooFewRecordsError(
@@ -458,7 +458,7 @@ def classify(error: Exception) -> tuple[str, str, bool]:
 def retry_or_give_up(batch: Batch, code: str, message: str) -> bool:
     """Before the last attempt: record ``Retrying`` (the message comes back). At the last: fail the batch (the
     message then moves to the dead-letter queue). Either way the message is reported for retry: False."""
-    if batch.attempts >= int(os.environ["MAX_RECEIVES"]):
+    if batch.attempts >= whole("MAX_RECEIVES"):
         fail(batch, code, f"{message} (after {batch.attempts} attempts)")
         return False
     LOGGER.warning("batch %s attempt %s failed: %s", batch.batch_id, batch.attempts, message)
@@ -485,7 +485,7 @@ def delay(record: dict[str, Any], seconds: int) -> None:
     _, _, _, region, account, name = record["eventSourceARN"].split(":")
     try:
         client("sqs").change_message_visibility(
-            QueueUrl=f"https://sqs.{region}.amazonaws.com/{account}/{name}",
+            QueueUrl=f"https://sqs.{region}.{url_suffix(region)}/{account}/{name}",
             ReceiptHandle=record["receiptHandle"],
             VisibilityTimeout=seconds,
         )
@@ -746,6 +746,17 @@ def parse_time(value: str) -> datetime:
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def whole(name: str) -> int:
+    """A whole-number setting from the environment: CloudFormation passes Number parameters as written, and
+    ``10.0`` is a valid Number."""
+    return int(float(os.environ[name]))
+
+
+def url_suffix(region: str) -> str:
+    """The domain of AWS endpoints in ``region``'s partition."""
+    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
 
 
 def client(service: str) -> Any:
