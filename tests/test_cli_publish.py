@@ -18,12 +18,14 @@ from typing import Any
 import boto3
 import botocore.session
 import pytest
-from botocore.stub import Stubber
+from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from blueprints.__main__ import main
-from blueprints.cli import distribution
+from blueprints.cli import CliError, distribution
+from blueprints.cli import publish as publish_module
 from blueprints.cli.admin import DOMAIN_ID, Clients
+from blueprints.cli.distribution import DistBlueprint
 from blueprints.cli.publish import OPTION_PATTERNS, PROFILE_DESCRIPTION, ROLE_ARN
 from blueprints.cli.regions import SMUS_REGIONS
 from tests.conftest import Synthesized
@@ -872,3 +874,52 @@ def test_list_and_publish_import_neither_the_cdk_nor_the_stacks(catalogue_root: 
     assert result.returncode == 0, result.stderr
     assert "error: AWS request failed: Could not connect to the endpoint URL" in result.stderr
     assert "genai-sandbox" in result.stdout
+
+
+# ---- API Gateway's logging role ----------------------------------------------------------------------------------
+
+
+def _logging_request(tmp_path: Path, *, configure: bool = False, dry_run: bool = False) -> publish_module.Request:
+    api = tmp_path / "api.template.json"
+    api.write_text('{"Resources": {"Stage": {"Type": "AWS::ApiGateway::Stage"}}}')
+    blueprint = DistBlueprint("realtime-inference", "d", api, "0" * 64, 1, 1, "ON_DEMAND", None, [], [])
+    return publish_module.Request(
+        "dzd_abc123", "bucket", ["us-east-1", "eu-west-1"], "arn:aws:iam::123456789012:role/p", [blueprint], None,
+        None, {}, configure_api_logging=configure, dry_run=dry_run,
+    )  # fmt: skip
+
+
+def _gateways(*missing: str) -> dict[str, Any]:
+    gateways: dict[str, Any] = {}
+    for region in ("us-east-1", "eu-west-1"):
+        stubber = Stubber(strict(boto3.client("apigateway", region_name=region)))
+        stubber.add_response("get_account", {} if region in missing else {"cloudwatchRoleArn": "arn:aws:iam::1:role/x"})
+        stubber.activate()
+        gateways[region] = stubber
+    return gateways
+
+
+def test_api_blueprints_need_the_logging_role_in_every_region(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    gateways = _gateways("eu-west-1")
+    clients = Clients(None, None, None, lambda region: gateways[region].client, None)
+    with pytest.raises(CliError, match="no CloudWatch Logs role in eu-west-1: realtime-inference cannot create"):
+        publish_module.check_api_logging(clients, _logging_request(tmp_path))
+
+
+def test_configure_api_logging_sets_the_role_where_it_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    gateways = _gateways("eu-west-1")
+    set_role = {"op": "replace", "path": "/cloudwatchRoleArn"}
+    gateways["eu-west-1"].add_response("update_account", {}, {"patchOperations": [set_role | {"value": ANY}]})
+    sts = Stubber(strict(boto3.client("sts")))
+    sts.add_response("get_caller_identity", {"Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/a"})
+    sts.activate()
+    with mock_aws(config={"iam": {"load_aws_managed_policies": True}}):
+        clients = Clients(None, None, sts.client, lambda region: gateways[region].client, boto3.client("iam"))
+        publish_module.check_api_logging(clients, _logging_request(tmp_path, configure=True))
+    for stubber in gateways.values():
+        stubber.assert_no_pending_responses()
+    assert "set in eu-west-1" in capsys.readouterr().out

@@ -1,4 +1,5 @@
-"""The project members' command line (``python -m blueprints``): what its commands share.
+"""The command line (``python -m blueprints``): what its commands share, the project members' and the domain
+administrators' (``list``, ``publish``).
 
 Standard library and boto3 only: nothing here may import the CDK, cdk-nag, ``stacks`` or the construct library (they
 need Node). Exit codes: 0 success, 1 an AWS error or a failed job, 2 a usage or validation error.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import boto3
@@ -54,14 +55,19 @@ def run(command: Command, args: argparse.Namespace) -> int:
     except CliError as error:
         return _report(str(error), error.exit_code)
     except ClientError as error:
-        code = str(error.response.get("Error", {}).get("Code", "Unknown"))
-        message = error.response.get("Error", {}).get("Message", "")
-        hint = f"\n  hint: {HINTS[code]}" if code in HINTS else ""
-        return _report(f"AWS {error.operation_name} failed: {code}: {message}{hint}", FAILED)
+        return _report(aws_error(error), FAILED)
     except NoCredentialsError:
-        return _report("no AWS credentials: run this where the project role is available, or set AWS_PROFILE", FAILED)
+        return _report("no AWS credentials: set AWS_PROFILE, or run this where your role is available", FAILED)
     except BotoCoreError as error:
         return _report(f"AWS request failed: {error}", FAILED)
+
+
+def aws_error(error: ClientError, hints: Mapping[str, str] = HINTS) -> str:
+    """``AWS <operation> failed: <code>: <message>``, and the hint for the code, if ``hints`` has one."""
+    code = str(error.response.get("Error", {}).get("Code", "Unknown"))
+    message = error.response.get("Error", {}).get("Message", "")
+    hint = f"\n  hint: {hints[code]}" if code in hints else ""
+    return f"AWS {error.operation_name} failed: {code}: {message}{hint}"
 
 
 def _report(message: str, exit_code: int) -> int:
