@@ -28,6 +28,7 @@ from blueprints.cli.admin import DOMAIN_ID, Clients
 from blueprints.cli.distribution import DistBlueprint
 from blueprints.cli.publish import OPTION_PATTERNS, PROFILE_DESCRIPTION, ROLE_ARN
 from blueprints.cli.regions import SMUS_REGIONS
+from blueprints.provisioning import required_actions
 from tests.conftest import Synthesized
 from tests.helpers.processes import run
 from tests.helpers.strict_stubber import strict
@@ -923,3 +924,50 @@ def test_configure_api_logging_sets_the_role_where_it_is_missing(
     for stubber in gateways.values():
         stubber.assert_no_pending_responses()
     assert "set in eu-west-1" in capsys.readouterr().out
+
+
+# ---- the provisioning role's permissions -------------------------------------------------------------------------
+
+
+def test_a_provisioning_role_that_lacks_actions_is_refused_naming_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    iam = Stubber(strict(boto3.client("iam")))
+    request = _logging_request(tmp_path)
+    actions = required_actions(["realtime-inference"])
+    for start in range(0, len(actions), publish_module.SIMULATED_PER_CALL):
+        chunk = actions[start : start + publish_module.SIMULATED_PER_CALL]
+        results = [
+            {
+                "EvalActionName": a,
+                "EvalResourceName": "*",
+                "EvalDecision": "implicitDeny" if a == "iam:PassRole" else "allowed",
+            }
+            for a in chunk
+        ]
+        iam.add_response(
+            "simulate_principal_policy",
+            {"EvaluationResults": results, "IsTruncated": False},
+            {"PolicySourceArn": request.role_arn, "ActionNames": chunk},
+        )
+    iam.activate()
+    with pytest.raises(CliError, match=r"may not iam:PassRole: the templates need them.*provisioning-role --create"):
+        publish_module.check_provisioning_role(Clients(None, None, None, None, iam.client), request)
+    iam.assert_no_pending_responses()
+
+
+def test_a_provisioning_role_with_every_action_passes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    iam = Stubber(strict(boto3.client("iam")))
+    request = _logging_request(tmp_path)
+    actions = required_actions(["realtime-inference"])
+    for start in range(0, len(actions), publish_module.SIMULATED_PER_CALL):
+        chunk = actions[start : start + publish_module.SIMULATED_PER_CALL]
+        results = [{"EvalActionName": a, "EvalResourceName": "*", "EvalDecision": "allowed"} for a in chunk]
+        iam.add_response("simulate_principal_policy", {"EvaluationResults": results, "IsTruncated": False})
+    iam.activate()
+    publish_module.check_provisioning_role(Clients(None, None, None, None, iam.client), request)
+    assert f"may do all {len(actions)} actions" in capsys.readouterr().out

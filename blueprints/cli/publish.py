@@ -37,8 +37,11 @@ from blueprints.cli.api_logging import configure as configure_api_logging
 from blueprints.cli.api_logging import regions_without_logging
 from blueprints.cli.distribution import DESCRIPTION_LIMIT, DistBlueprint, catalogue
 from blueprints.cli.regions import SMUS_REGIONS
+from blueprints.provisioning import required_actions
 
 KEY_PREFIX = "genai-sandbox-blueprints/"
+SIMULATED_PER_CALL = 100
+"""Actions per ``SimulatePrincipalPolicy`` call."""
 API_STAGE = '"AWS::ApiGateway::Stage"'
 """A template that creates this needs API Gateway's account logging role in its Region."""
 ROLE_ARN = re.compile(r"arn:aws[^:]*:iam::\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+")
@@ -286,6 +289,7 @@ def preflight(calls: Calls, clients: Clients, request: Request) -> Target:
     )
     tooling = tooling_id(calls, clients.datazone, request.domain) if request.profile else None
     check_api_logging(clients, request)
+    check_provisioning_role(clients, request)
     root = "" if request.domain_unit else " (the root unit)"
     print(f"  account {account}, domain {request.domain} in {region}, domain unit {unit}{root}")
     print(f"  templates go to s3://{request.bucket}/{KEY_PREFIX}")
@@ -294,6 +298,30 @@ def preflight(calls: Calls, clients: Clients, request: Request) -> Target:
         f"roles (SMUS's managed one may create only datazone* names) and to read s3://{request.bucket}/{KEY_PREFIX}*"
     )
     return Target(account, region, unit, tooling)
+
+
+def check_provisioning_role(clients: Clients, request: Request) -> None:
+    """The provisioning role may do every action of ``blueprints/provisioning/<name>.json`` (IAM's policy
+    simulator, on every resource); refuse before any change, naming what it lacks."""
+    if clients.iam is None:
+        return
+    actions = required_actions(b.name for b in request.blueprints)
+    denied: list[str] = []
+    for start in range(0, len(actions), SIMULATED_PER_CALL):
+        chunk = actions[start : start + SIMULATED_PER_CALL]
+        pages = clients.iam.get_paginator("simulate_principal_policy").paginate(
+            PolicySourceArn=request.role_arn, ActionNames=chunk
+        )
+        denied += [
+            r["EvalActionName"] for page in pages for r in page["EvaluationResults"] if r["EvalDecision"] != "allowed"
+        ]
+    if denied:
+        shown = ", ".join(denied[:12]) + (f" and {len(denied) - 12} more" if len(denied) > 12 else "")
+        raise CliError(
+            f"the provisioning role {request.role_arn} may not {shown}: the templates need them. Create or update a "
+            "role that may: python -m blueprints provisioning-role --create <name>"
+        )
+    print(f"  provisioning role may do all {len(actions)} actions the templates need")
 
 
 def check_api_logging(clients: Clients, request: Request) -> None:
