@@ -634,8 +634,7 @@ def test_every_invalid_option_is_reported_at_once_and_nothing_is_called(capsys: 
         "--blueprints 'nope': not in dist/manifest.json; valid: genai-sandbox, realtime-inference, batch-inference",
         "--lock: needs --project-profile",
         "--lock 'novalue': expected NAME=VALUE",
-        "--lock Foo: not an admin-only parameter of the selected blueprints; valid: DataSourceS3Arns, "
-        "PermissionsBoundaryArn",
+        "--lock Foo: not a parameter of the selected blueprints; valid: ",
     ):
         assert problem in error
 
@@ -645,9 +644,9 @@ def test_locks_must_name_a_parameter_of_the_selected_blueprints(aws: Aws, capsys
 
     assert aws.publish(*args) == 2
 
-    assert "--lock DataSourceS3Arns: not an admin-only parameter of the selected blueprints; valid: Permissions" in (
-        capsys.readouterr().err
-    )
+    error = capsys.readouterr().err
+    assert "--lock DataSourceS3Arns: not a parameter of the selected blueprints; valid: " in error
+    assert "ProjectName" in error.split("valid: ", 1)[1]  # any parameter can be locked, not only admin-only ones
 
 
 @pytest.mark.parametrize(
@@ -971,3 +970,17 @@ def test_a_provisioning_role_with_every_action_passes(
     iam.activate()
     publish_module.check_provisioning_role(Clients(None, None, None, None, iam.client), request)
     assert f"may do all {len(actions)} actions" in capsys.readouterr().out
+
+
+def test_any_parameter_can_be_locked_to_cap_cost(tmp_path: Path) -> None:
+    user_parameters = [{"keyName": "InstanceType"}, {"keyName": "MaxInstanceCount"}]
+    admin_only = [{"name": "PermissionsBoundaryArn", "value": "", "isEditable": False}]
+    blueprint = DistBlueprint(
+        "realtime-inference", "d", tmp_path / "t.json", "0" * 64, 1, 1, "ON_DEMAND", None, user_parameters, admin_only
+    )
+    locks = {"InstanceType": "ml.m5.large", "MaxInstanceCount": "2", "NetworkMode": "NewVpc"}
+    assert publish_module.parameter_overrides(blueprint, {}, locks) == [
+        {"name": "PermissionsBoundaryArn", "value": "", "isEditable": False},
+        {"name": "InstanceType", "value": "ml.m5.large", "isEditable": False},
+        {"name": "MaxInstanceCount", "value": "2", "isEditable": False},
+    ]  # NetworkMode is genai-sandbox's: not this blueprint's override

@@ -259,16 +259,17 @@ def description_problems(blueprints: list[DistBlueprint]) -> list[str]:
 def parse_locks(
     locks: list[str], blueprints: list[DistBlueprint], profile: str | None
 ) -> tuple[dict[str, str], list[str]]:
-    """``--lock Name=Value`` as a mapping, and the problems: no profile, no ``=``, or not an admin-only parameter of
-    the selected blueprints."""
-    lockable = sorted({override["name"] for blueprint in blueprints for override in blueprint.profile_overrides})
+    """``--lock Name=Value`` as a mapping, and the problems: no profile, no ``=``, or not a parameter of the selected
+    blueprints. Any parameter can be locked (to cap cost: instance types and counts, network mode); the admin-only
+    ones (``profileParameterOverrides``) are always non-editable in the profile."""
+    lockable = sorted({name for blueprint in blueprints for name in lockable_names(blueprint)})
     parsed = dict(lock.split("=", 1) for lock in locks if "=" in lock)
     problems = (
         ["--lock: needs --project-profile (locks are values of the profile)"] if locks and profile is None else []
     )
     problems += [f"--lock {lock!r}: expected NAME=VALUE" for lock in locks if "=" not in lock]
     problems += [
-        f"--lock {name}: not an admin-only parameter of the selected blueprints; valid: {', '.join(lockable)}"
+        f"--lock {name}: not a parameter of the selected blueprints; valid: {', '.join(lockable)}"
         for name in parsed
         if name not in lockable
     ]
@@ -634,11 +635,16 @@ def parameter_overrides(
     overrides = dig(previous, "configurationParameters", "parameterOverrides") or []
     kept = [item for item in overrides if item.get("name") in parameters]
     merged = {item["name"]: item for item in (*blueprint.profile_overrides, *kept)}
-    lockable = {item["name"] for item in blueprint.profile_overrides}
+    lockable = lockable_names(blueprint)
     locked = {
         name: {"name": name, "value": value, "isEditable": False} for name, value in locks.items() if name in lockable
     }
     return list((merged | locked).values())
+
+
+def lockable_names(blueprint: DistBlueprint) -> set[str]:
+    """The parameters a profile may fix for ``blueprint``: its user parameters and admin-only ones."""
+    return {p["keyName"] for p in blueprint.user_parameters} | {o["name"] for o in blueprint.profile_overrides}
 
 
 def tooling_configuration(job: Job) -> dict[str, Any]:
