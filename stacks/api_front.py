@@ -50,6 +50,26 @@ class ApiFront:
                 alarm_id, metric, threshold=threshold, description=what, condition=source.uses_sagemaker
             )
 
+    def add_dashboards(self, monitoring: Monitoring) -> None:
+        """The API's dashboard (requests, errors, latency, the function), and with SageMaker the endpoint's."""
+        api = self.api
+        monitoring.add_dashboard(
+            "ApiDashboard",
+            [
+                ("API 4xx and 5xx answers", [api.metric_client_errors(), api.metric_server_errors()]),
+                ("API p90 latency (ms)", [api.metric_latency()]),
+                ("Function errors and throttles", [api.metric_function_errors(), api.metric_function_throttles()]),
+            ],
+        )
+        monitoring.add_dashboard(
+            "ModelDashboard",
+            [
+                ("Model 5xx answers", [self._endpoint.metric_invocation_5xx_errors()]),
+                ("Model p90 latency (microseconds)", [self._endpoint.metric_model_latency()]),
+            ],
+            condition=self._stack.source.uses_sagemaker,
+        )
+
     def _build_api(self, description: str) -> InferenceApi:
         stack = self._stack
         rate = number_parameter(

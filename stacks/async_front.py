@@ -92,6 +92,31 @@ class AsyncFront:
         ):
             monitoring.add_alarm(alarm_id, metric, threshold=threshold, description=what)
 
+    def add_dashboards(self, monitoring: Monitoring, endpoint: AsyncEndpoint) -> None:
+        """The requests' dashboard, and with SageMaker the endpoint's (async endpoints publish neither
+        ``Invocations`` nor ``OverheadLatency``: backlog and instances tell how it keeps up)."""
+        requests = self.requests
+        monitoring.add_dashboard(
+            "RequestsDashboard",
+            [
+                ("Oldest request waiting for the invoker (s)", [requests.requests.metric_oldest_message_age()]),
+                (
+                    "Dead letters: requests, notifications",
+                    [requests.requests.metric_dead_letters(), requests.metric_failed_notifications()],
+                ),
+                ("Invoker errors", [requests.invoker.function.metric_errors()]),
+                ("Completion errors", [requests.completion.function.metric_errors()]),
+            ],
+        )
+        monitoring.add_dashboard(
+            "EndpointDashboard",
+            [
+                ("Backlog (requests)", [endpoint.metric_backlog(), endpoint.metric_backlog_per_instance()]),
+                ("Instances", [endpoint.metric_instances(), endpoint.metric_backlog_without_capacity()]),
+            ],
+            condition=self._stack.source.uses_sagemaker,
+        )
+
     def add_outputs(self) -> None:
         """Where requests go, where results land, and how other tools hear about them."""
         bucket = self._stack.imports.bucket_name

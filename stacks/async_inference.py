@@ -27,7 +27,9 @@ class AsyncInferenceStack(PatternStack):
         self.endpoint = self._build_endpoint(inputs)
         make_conditional(self.endpoint, self.source.uses_sagemaker)
         self.front.connect(self.endpoint)
-        self.front.add_alarms(self.build_monitoring(ALARMS))
+        monitoring = self.build_monitoring(ALARMS)
+        self.front.add_alarms(monitoring)
+        self.front.add_dashboards(monitoring, self.endpoint)
         self.front.add_outputs()
         members = export_member_policy(
             self,

@@ -154,6 +154,24 @@ class BatchInferenceStack(PatternStack):
             ("LauncherErrors", jobs.launcher.function.metric_errors(), "the launcher failed"),
         ):
             monitoring.add_alarm(alarm_id, metric, threshold=1, description=what)
+        monitoring.add_dashboard(
+            "JobsDashboard",
+            [
+                (
+                    "Jobs succeeded and failed",
+                    [jobs.metric_jobs_succeeded(environment_id), jobs.metric_jobs_failed(environment_id)],
+                ),
+                (
+                    "Dead letters: batches, job states",
+                    [jobs.markers.metric_dead_letters(), jobs.metric_failed_tracking()],
+                ),
+                (
+                    "Launcher and tracker errors",
+                    [jobs.launcher.function.metric_errors(), jobs.tracker.function.metric_errors()],
+                ),
+                ("Oldest batch waiting for the launcher (s)", [jobs.markers.metric_oldest_message_age()]),
+            ],
+        )
 
     def _add_outputs(self) -> None:
         bucket = self.imports.bucket_name

@@ -30,5 +30,7 @@ class ServerlessInferenceStack(PatternStack):
         )
         make_conditional(self.endpoint, self.source.uses_sagemaker)
         self.front = ApiFront(self, self.endpoint, description=description)
-        self.front.add_alarms(self.build_monitoring(ALARMS))
+        monitoring = self.build_monitoring(ALARMS)
+        self.front.add_alarms(monitoring)
+        self.front.add_dashboards(monitoring)
         export_api(self, self.front, self.endpoint)

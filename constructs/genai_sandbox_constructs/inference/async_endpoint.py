@@ -102,6 +102,20 @@ class AsyncEndpoint(EndpointBase):
         """1 while requests wait and no instance runs (average over a minute)."""
         return self._endpoint_metric(WAKE_METRIC)
 
+    def metric_backlog(self) -> cloudwatch.Metric:
+        """Requests waiting in the endpoint's queue (average over a minute)."""
+        return self._endpoint_metric("ApproximateBacklogSize")
+
+    def metric_instances(self) -> cloudwatch.MathExpression:
+        """Instances running, as the backlog divided by the backlog per instance (SageMaker publishes no instance
+        count for asynchronous endpoints; with an empty backlog the expression has no value)."""
+        return cloudwatch.MathExpression(
+            expression="backlog / perInstance",
+            using_metrics={"backlog": self.metric_backlog(), "perInstance": self.metric_backlog_per_instance()},
+            label="instances (backlog / backlog per instance)",
+            period=Duration.seconds(WAKE_PERIOD_SECONDS),
+        )
+
     def _endpoint_metric(self, name: str) -> cloudwatch.Metric:
         return cloudwatch.Metric(
             namespace="AWS/SageMaker",

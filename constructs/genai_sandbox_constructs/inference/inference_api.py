@@ -104,6 +104,10 @@ class InferenceApi(Construct):
         """5xx answers of the stage, summed over five minutes."""
         return self.api.deployment_stage.metric_server_error(period=PERIOD, statistic="Sum")
 
+    def metric_client_errors(self) -> cloudwatch.Metric:
+        """4xx answers of the stage (bad requests, throttling), summed over five minutes."""
+        return self.api.deployment_stage.metric_client_error(period=PERIOD, statistic="Sum")
+
     def metric_latency(self) -> cloudwatch.Metric:
         """p90 latency of the stage in milliseconds, over five minutes."""
         return self.api.deployment_stage.metric_latency(period=PERIOD, statistic="p90")

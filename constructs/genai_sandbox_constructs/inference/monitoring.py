@@ -1,7 +1,8 @@
-"""An encrypted alarm topic, and alarms on any metric that notify it."""
+"""An encrypted alarm topic, alarms on any metric that notify it, and dashboards of the signals that matter."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import cast
 
 from aws_cdk import Aws, CfnCondition, Duration, Fn
@@ -63,6 +64,28 @@ class Monitoring(Construct):
         if condition is not None:
             cast(cloudwatch.CfnAlarm, alarm.node.default_child).cfn_options.condition = self._also(condition)
         return alarm
+
+    def add_dashboard(
+        self,
+        construct_id: str,
+        widgets: Sequence[tuple[str, Sequence[cloudwatch.IMetric]]],
+        *,
+        condition: CfnCondition | None = None,
+    ) -> cloudwatch.Dashboard:
+        """A dashboard of one graph per ``(title, metrics)``, two to a row; CloudFormation names it.
+
+        :param condition: when the watched resources exist (a dashboard may not reference a resource that does not).
+            Default: whenever monitoring is on.
+        """
+        dashboard = cloudwatch.Dashboard(self, construct_id)
+        graphs = [
+            cloudwatch.GraphWidget(title=title, left=list(metrics), width=12, height=6) for title, metrics in widgets
+        ]
+        for start in range(0, len(graphs), 2):
+            dashboard.add_widgets(*graphs[start : start + 2])
+        if condition is not None:
+            cast(cloudwatch.CfnDashboard, dashboard.node.default_child).cfn_options.condition = self._also(condition)
+        return dashboard
 
     def _also(self, condition: CfnCondition) -> CfnCondition:
         """``enabled`` and ``condition``, one CloudFormation condition per watched condition."""
