@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, CfnCondition, Fn
+from aws_cdk import Aws, CfnCondition, CfnOutput, Fn
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -19,10 +19,12 @@ from genai_sandbox_constructs import (
     TrainingRole,
 )
 from genai_sandbox_constructs.access.members import project_members, smus_project_role_pattern
+from genai_sandbox_constructs.cost.budget import ProjectBudget
 
 from . import smus
 from .base import BlueprintStack
 from .genai_sandbox_outputs import discovery_values, export_sandbox
+from .parameters import number_parameter
 from .sandbox_parameters import SandboxParameters
 
 PROJECT_SCOPED = f"${{{smus.PROJECT_ID}}}-${{{smus.SCOPE_NAME}}}"
@@ -51,6 +53,7 @@ class GenAiSandboxStack(BlueprintStack):
         self._build_model_building()
         self._build_user_access()
         self._build_discovery()
+        self._build_budget()
         export_sandbox(self, self)
 
     def _build_data_layer(self) -> None:
@@ -147,6 +150,35 @@ class GenAiSandboxStack(BlueprintStack):
             description="Gen AI sandbox resources of this project (JSON): read with ssm:GetParameter.",
         )
         self.discovery.grant_read(self.user_policy.policy)
+
+    def _build_budget(self) -> None:
+        """The project's monthly budget, when ``MonthlyBudgetUsd`` is not 0."""
+        limit = number_parameter(
+            self,
+            "MonthlyBudgetUsd",
+            "Monthly cost budget of the SMUS project in US dollars (every resource tagged AmazonDataZoneProject with "
+            "its id; activate that cost-allocation tag in the payer account), notified at 80 % actual and 100 % "
+            "forecast on an encrypted topic; 0 for none.",
+            default=0,
+            low=0,
+            high=1000000,
+        )
+        has_budget = CfnCondition(self, "HasBudget", expression=Fn.condition_not(Fn.condition_equals(limit, 0)))
+        self.budget = ProjectBudget(
+            self,
+            "Budget",
+            project_id=Fn.ref(smus.PROJECT_ID),
+            limit_usd=limit,
+            encryption_key=self.key,
+            enabled=has_budget,
+        )
+        CfnOutput(
+            self,
+            "BudgetTopicArn",
+            value=self.budget.topic.topic_arn,
+            description="Subscribe to this topic to hear about the project's spend (MonthlyBudgetUsd).",
+            condition=has_budget,
+        )
 
     def _lifecycle(self) -> LifecycleDays:
         days = self.settings.number

@@ -35,12 +35,17 @@ def test_parameters_are_the_reserved_ones_plus_project_name_and_environment(temp
         "DataSourceKmsKeyArns",
         "DataSourceGlueDatabases",
         "datazoneEnvironmentProjectExecutionRoleArn",
+        "MonthlyBudgetUsd",
     ]
     parameters = template["Parameters"]
     assert parameters["Environment"]["AllowedValues"] == ["dev", "staging", "prod"]
     assert parameters["Environment"]["Default"] == "dev"
     assert parameters["datazoneScopeName"]["Default"] == "dev"
-    assert all(p["Type"] == "String" and p["Description"] for p in parameters.values())
+    assert all(p["Description"] for p in parameters.values())
+    assert {name for name, p in parameters.items() if p["Type"] != "String"} == {"MonthlyBudgetUsd"}
+    assert parameters["MonthlyBudgetUsd"] | {"Description": ""} == {
+        "Type": "Number", "Description": "", "Default": 0, "MinValue": 0, "MaxValue": 1000000
+    }  # fmt: skip
 
 
 COLUMNS = (
@@ -144,7 +149,9 @@ def test_exports_carry_the_project_id_and_scope(template: dict[str, Any]) -> Non
         "S3DataSourceKeyPolicyArn",
         "GlueDataSourcePolicyArn",
         "DiscoveryParameterName",
+        "BudgetTopicArn",
     }
+    assert "Export" not in outputs["BudgetTopicArn"]
 
 
 def test_layout_prefixes_are_exported_verbatim(template: dict[str, Any]) -> None:

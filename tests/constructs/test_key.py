@@ -59,6 +59,7 @@ def test_cloudwatch_logs_of_this_region_only_for_log_groups_of_this_account(temp
 def test_services_must_act_for_this_account(template: Template) -> None:
     services = _statements(template)["AllowAwsServicesOfThisAccount"]
     assert sorted(services["Principal"]["Service"]) == [
+        "budgets.amazonaws.com",  # budget notifications to the encrypted budget topic
         "cloudwatch.amazonaws.com",  # alarms publish to the encrypted alarm topic
         "s3.amazonaws.com",
         "sns.amazonaws.com",

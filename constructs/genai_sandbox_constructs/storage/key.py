@@ -14,6 +14,7 @@ SERVICES_USING_KEY_DIRECTLY = (
     "sqs.amazonaws.com",
     "s3.amazonaws.com",
     "cloudwatch.amazonaws.com",
+    "budgets.amazonaws.com",
 )
 """Service principals that encrypt or decrypt with the key on their own behalf (publishing to encrypted topics
 and queues, alarm actions), bound to this account with ``aws:SourceAccount``; callers inside the account get key use

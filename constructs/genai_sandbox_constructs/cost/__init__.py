@@ -1,0 +1,1 @@
+"""What a sandbox may cost: a monthly budget of the project."""
