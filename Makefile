@@ -12,7 +12,7 @@ export JSII_NODE := $(CURDIR)/node_modules/.bin/node
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: install synth test lint typecheck unit bench cdk-synth snapshot-diff snapshot-update clean provisioning-actions publish
+.PHONY: install synth test lint typecheck unit bench cdk-synth snapshot-diff snapshot-update clean provisioning-actions publish cost
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -63,6 +63,11 @@ bench: install
 ## Rewrite blueprints/provisioning/*.json (the provisioning role's actions) from freshly synthesized templates.
 provisioning-actions: synth
 	$(PY) -m blueprints.provisioning
+
+## Print the idle cost of every blueprint and rewrite the README's idle-cost table.
+cost: synth
+	$(PY) -m blueprints cost
+	$(PY) -c "from pathlib import Path; from blueprints.cli.cost import write_readme; write_readme(Path('README.md'))"
 
 ## Register the blueprints in SMUS: make publish ARGS="--domain-id dzd_... --bucket ... --regions ... ..."
 publish: install

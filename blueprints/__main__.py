@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from blueprints.cli import batch, listing, provisioning_role, publish, run, smoke
+from blueprints.cli import batch, cost, listing, provisioning_role, publish, run, smoke
 from blueprints.cli.admin import ClientFactory, Clients
 
 
@@ -27,6 +27,7 @@ def main(argv: Sequence[str] | None = None, clients: ClientFactory = Clients.in_
     publish.register(groups)
     provisioning_role.register(groups)
     smoke.register(groups)
+    cost.register(groups)
     args = parser.parse_args(argv)
     return run(args.command, args)
 
