@@ -12,7 +12,7 @@ export JSII_NODE := $(CURDIR)/node_modules/.bin/node
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: install synth test lint typecheck unit bench cdk-synth snapshot-diff snapshot-update clean provisioning-actions publish cost
+.PHONY: install synth test lint typecheck unit bench cdk-synth snapshot-diff snapshot-update clean provisioning-actions publish cost docs
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -63,6 +63,10 @@ bench: install
 ## Rewrite blueprints/provisioning/*.json (the provisioning role's actions) from freshly synthesized templates.
 provisioning-actions: synth
 	$(PY) -m blueprints.provisioning
+
+## Rewrite docs/diagrams/*.mmd and the README's architecture diagrams from freshly synthesized templates.
+docs: synth
+	$(PY) -m blueprints.diagrams
 
 ## Print the idle cost of every blueprint and rewrite the README's idle-cost table.
 cost: synth
