@@ -16,8 +16,9 @@ import pytest
 from stacks.smus import DOMAIN_ID, ENVIRONMENT_ID, EXECUTION_ROLE_ARN, PROJECT_ID
 from tests.conftest import Synthesized
 from tests.helpers.deployed import ACCOUNT, REGION, Deployed
-from tests.helpers.iam_evaluator import Decision, Request, statement_matches
+from tests.helpers.iam_evaluator import Decision
 from tests.helpers.members import DOMAIN, Member, Sandbox, exported_member_policies, identity_only, smus_member
+from tests.helpers.policies import service_may
 from tests.helpers.s3_public import is_public
 
 PROJECT = "p7x2abcd9"
@@ -346,26 +347,9 @@ def test_alarm_topic_lets_cloudwatch_alarms_of_this_account_publish(synthesized:
     alarm = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:api-5xx"
 
     def publishes(source_account: str, source_arn: str, tls: bool = True) -> bool:
-        request = Request(
-            "sns:Publish",
-            topic,
-            "cloudwatch.amazonaws.com",
-            "cloudwatch.amazonaws.com",
-            {"aws:SourceAccount": source_account, "aws:SourceArn": source_arn, "aws:SecureTransport": tls},
-        )
+        context = {"aws:SourceAccount": source_account, "aws:SourceArn": source_arn, "aws:SecureTransport": tls}
         statements = policy["PolicyDocument"]["Statement"]
-        service = [s for s in statements if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
-        denied = any(
-            statement_matches({k: v for k, v in s.items() if k != "Principal"}, request, as_resource_policy=False)
-            for s in statements
-            if s["Effect"] == "Deny"
-        )
-        allowed = any(
-            statement_matches({k: v for k, v in s.items() if k != "Principal"}, request, as_resource_policy=False)
-            for s in service
-            if s["Effect"] == "Allow"
-        )
-        return allowed and not denied
+        return service_may(statements, "cloudwatch.amazonaws.com", "sns:Publish", topic, context)
 
     assert publishes(ACCOUNT, alarm)
     assert not publishes("210987654321", alarm.replace(ACCOUNT, "210987654321"))

@@ -10,7 +10,7 @@ from aws_cdk import aws_kms as kms
 
 from genai_sandbox_constructs.cost.budget import ProjectBudget
 from tests.helpers.deployed import Deployed
-from tests.helpers.iam_evaluator import Request, statement_matches
+from tests.helpers.policies import service_may
 from tests.helpers.stacks import KEY_ARN, json_of, new_stack
 
 
@@ -45,20 +45,8 @@ def test_only_budgets_of_this_account_may_publish_and_only_over_tls() -> None:
     statements = policy["PolicyDocument"]["Statement"]
 
     def publishes(account: str, source_arn: str, tls: bool = True) -> bool:
-        request = Request(
-            "sns:Publish",
-            topic,
-            "budgets.amazonaws.com",
-            "budgets.amazonaws.com",
-            {"aws:SourceAccount": account, "aws:SourceArn": source_arn, "aws:SecureTransport": tls},
-        )
-        effects = [
-            s["Effect"]
-            for s in statements
-            if s.get("Principal") in ({"Service": "budgets.amazonaws.com"}, "*")
-            and statement_matches({k: v for k, v in s.items() if k != "Principal"}, request, as_resource_policy=False)
-        ]
-        return "Allow" in effects and "Deny" not in effects
+        context = {"aws:SourceAccount": account, "aws:SourceArn": source_arn, "aws:SecureTransport": tls}
+        return service_may(statements, "budgets.amazonaws.com", "sns:Publish", topic, context)
 
     ours = "arn:aws:budgets::123456789012:budget/genai-sandbox-p7x2abcd9"
     assert publishes("123456789012", ours)

@@ -13,7 +13,7 @@ from blueprints.synthesis import create_app
 from genai_sandbox_constructs import ConfigurationError, Invocation, SandboxFunction, nag
 from genai_sandbox_constructs.inference.object_queue import ObjectQueue
 from tests.helpers.deployed import Deployed
-from tests.helpers.iam_evaluator import Request, statement_matches
+from tests.helpers.policies import service_may
 from tests.helpers.stacks import KEY_ARN, json_of, new_stack
 
 
@@ -134,21 +134,9 @@ def test_only_this_rule_may_send_to_the_queue_and_only_over_tls(tmp_path: Path) 
     rule_arn = deployed.attribute(rule_id, "Arn")
 
     def delivers(source_arn: str, tls: bool = True) -> bool:
-        request = Request(
-            "sqs:SendMessage",
-            queue_arn,
-            "events.amazonaws.com",
-            "events.amazonaws.com",
-            {"aws:SourceArn": source_arn, "aws:SourceAccount": "123456789012", "aws:SecureTransport": tls},
-        )
+        context = {"aws:SourceArn": source_arn, "aws:SourceAccount": "123456789012", "aws:SecureTransport": tls}
         statements = queue_policy["PolicyDocument"]["Statement"]
-        matches = [
-            s["Effect"]
-            for s in statements
-            if s.get("Principal") in ({"Service": "events.amazonaws.com"}, {"AWS": "*"})
-            and statement_matches({k: v for k, v in s.items() if k != "Principal"}, request, as_resource_policy=False)
-        ]
-        return "Allow" in matches and "Deny" not in matches
+        return service_may(statements, "events.amazonaws.com", "sqs:SendMessage", queue_arn, context)
 
     assert delivers(rule_arn)
     assert not delivers("arn:aws:events:us-east-1:123456789012:rule/another-rule")
