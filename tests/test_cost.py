@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from blueprints.cli.cost import Conditions, idle_lines, markdown
+from blueprints.cli.cost import Conditions, Usage, idle_lines, markdown, usage_lines
 from blueprints.cli.cost import idle_costs as costs
 from blueprints.cli.distribution import DistBlueprint, dist_blueprint
 from tests.conftest import Synthesized
@@ -55,3 +55,20 @@ def test_async_and_serverless_sagemaker_endpoints_idle_at_no_instance_cost(synth
     sagemaker = {"ModelSource": "SageMaker", "ModelPackageArn": "arn:aws:sagemaker:us-east-1:1:model-package/g/1"}
     for name in ("async-inference", "serverless-inference"):
         assert not [what for what in _lines(synthesized, name, **sagemaker) if "instance" in what], name
+
+
+def test_a_month_of_use_adds_requests_and_model_time() -> None:
+    usage = Usage(8, 22, 100_000, 2, "ml.g5.xlarge", 0.5)
+    api = {line.what: line.monthly_usd for line in usage_lines("realtime-inference", "ModelSource Bedrock", usage)}
+    assert api == {
+        "100,000 function invocations": 0.1 * 0.20,
+        "API requests": 0.1 * 3.50,
+        "Bedrock tokens (given rate)": 100 * 0.5,
+    }
+    async_sagemaker = usage_lines("async-inference", "ModelSource SageMaker", usage)
+    assert async_sagemaker[-1].what == "176 h of ml.g5.xlarge"
+    assert async_sagemaker[-1].monthly_usd == 176 * 1.408
+    batch = {line.what for line in usage_lines("batch-inference", "ModelSource SageMaker", usage)}
+    assert batch == {"176 h of ml.g5.xlarge"}  # one job per batch, not an invocation per record
+    serverless = usage_lines("serverless-inference", "ModelSource SageMaker", usage)[-1]
+    assert serverless.monthly_usd == 100_000 * 2 * 2 * 0.00002

@@ -23,6 +23,10 @@ PRICES = {
     "interface_endpoint_az_hour": 0.01,
     "alarm_month": 0.10,
     "dashboard_month": 3.00,
+    "lambda_per_million_requests": 0.20,
+    "lambda_arm_gb_second": 0.0000133334,
+    "rest_api_per_million_requests": 3.50,
+    "serverless_inference_gb_second": 0.00002,
 }
 """USD, us-east-1 (``PRICES_SOURCE``). Other Regions cost up to about a third more."""
 INSTANCE_HOUR = {
@@ -65,14 +69,82 @@ def register(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         description="Print, per blueprint and option, the monthly cost with nothing invoked, line by line.",
     )
     parser.add_argument("--markdown", action="store_true", help="print the README's table")
+    usage = parser.add_argument_group("usage", "estimate a month of use instead (like the seed's cost table)")
+    usage.add_argument("--usage", action="store_true", help="estimate a month of use")
+    usage.add_argument("--hours-per-day", type=float, default=8, help="hours a day the model works. Default: 8")
+    usage.add_argument("--days", type=float, default=22, help="days a month. Default: 22")
+    usage.add_argument("--requests", type=float, default=100000, help="requests a month. Default: 100000")
+    usage.add_argument("--seconds-per-request", type=float, default=2, help="model time per request. Default: 2")
+    usage.add_argument("--instance-type", default="ml.m5.xlarge", help="SageMaker instance type. Default: ml.m5.xlarge")
+    usage.add_argument(
+        "--bedrock-usd-per-1k-requests",
+        type=float,
+        default=0,
+        help="Bedrock tokens per 1,000 requests (model price x tokens). Default: 0, tokens not included",
+    )
     parser.set_defaults(command=cost)
 
 
 def cost(args: argparse.Namespace) -> int:
-    """Print the idle cost of every blueprint of ``dist/``."""
+    """Print the idle cost, or with ``--usage`` a month of use, of every blueprint of ``dist/``."""
     rows = list(idle_costs(catalogue()))
-    print(markdown(rows) if args.markdown else plain(rows))
+    if args.usage:
+        rows = [(b, o, lines + usage_lines(b, o, Usage.of(args))) for b, o, lines in rows if b != "genai-sandbox"]
+    title = "a month of use (see --help for the assumptions)" if args.usage else "nothing invoked"
+    print(markdown(rows) if args.markdown else plain(rows, title))
     return 0
+
+
+@dataclass(frozen=True)
+class Usage:
+    """A month of use."""
+
+    hours_per_day: float
+    days: float
+    requests: float
+    seconds_per_request: float
+    instance_type: str
+    bedrock_usd_per_1k_requests: float
+
+    @classmethod
+    def of(cls, args: argparse.Namespace) -> Usage:
+        """The ``--usage`` options."""
+        return cls(
+            args.hours_per_day,
+            args.days,
+            args.requests,
+            args.seconds_per_request,
+            args.instance_type,
+            args.bedrock_usd_per_1k_requests,
+        )
+
+
+def usage_lines(blueprint: str, option: str, usage: Usage) -> list[Line]:
+    """What a month of ``usage`` adds to an option's idle cost: requests through the front, and the model's time
+    (Bedrock tokens at the given rate; SageMaker instance hours while working, or serverless GB-seconds).
+    Real-time instances already run all month in the idle cost."""
+    millions = usage.requests / 1_000_000
+    lines = []
+    if blueprint != "batch-inference":  # batches start one job each, not one invocation per record
+        lines.append(
+            Line(f"{usage.requests:,.0f} function invocations", millions * PRICES["lambda_per_million_requests"])
+        )
+    if blueprint in ("realtime-inference", "serverless-inference"):
+        lines.append(Line("API requests", millions * PRICES["rest_api_per_million_requests"]))
+    if "Bedrock" in option:
+        lines.append(Line("Bedrock tokens (given rate)", usage.requests / 1000 * usage.bedrock_usd_per_1k_requests))
+        if blueprint == "async-inference":  # the invoker waits for Bedrock's answer
+            gb_seconds = usage.requests * usage.seconds_per_request * 0.25
+            lines.append(Line("invoker time (256 MB)", gb_seconds * PRICES["lambda_arm_gb_second"]))
+        return lines
+    hours = usage.hours_per_day * usage.days
+    price = INSTANCE_HOUR.get(usage.instance_type, 0.0)
+    if blueprint in ("async-inference", "batch-inference"):
+        lines.append(Line(f"{hours:,.0f} h of {usage.instance_type}", hours * price))
+    elif blueprint == "serverless-inference":
+        gb_seconds = usage.requests * usage.seconds_per_request * 2  # the default 2,048 MB
+        lines.append(Line("serverless inference (2 GB)", gb_seconds * PRICES["serverless_inference_gb_second"]))
+    return lines
 
 
 def idle_costs(blueprints: list[DistBlueprint]) -> Iterator[tuple[str, str, list[Line]]]:
@@ -185,9 +257,9 @@ class Conditions:
         return operations[function]()
 
 
-def plain(rows: list[tuple[str, str, list[Line]]]) -> str:
+def plain(rows: list[tuple[str, str, list[Line]]], title: str = "nothing invoked") -> str:
     """Line by line, with a total per option."""
-    out = [f"Monthly cost with nothing invoked ({PRICES_SOURCE}; log storage and requests extra)"]
+    out = [f"Monthly cost with {title} ({PRICES_SOURCE}; log storage extra)"]
     for blueprint, option, lines in rows:
         out.append(f"{blueprint} ({option}): ${sum(line.monthly_usd for line in lines):,.2f}")
         out += [f"    {line.what}: ${line.monthly_usd:,.2f}" for line in lines]
