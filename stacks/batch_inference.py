@@ -128,19 +128,26 @@ class BatchInferenceStack(PatternStack):
             roles=[self.jobs.launcher.role, self.jobs.tracker.role],
             description="Start and read Bedrock batch inference jobs",
         )
+        foundation_models = f"arn:{Aws.PARTITION}:bedrock:*::foundation-model/*"
         attach(
             launcher,
             iam.PolicyStatement(
                 actions=["bedrock:CreateModelInvocationJob", "bedrock:GetModelInvocationJob", "bedrock:TagResource"],
                 resources=[jobs, self.bedrock_model.invoke_target],
             ),
+            # Through an inference profile, Bedrock may also check the foundation models it routes to (as it does
+            # for InvokeModel); creating a job runs nothing: the service role decides what the job may invoke.
+            iam.PolicyStatement(actions=["bedrock:CreateModelInvocationJob"], resources=[foundation_models]),
         )
         self.bedrock_role.grant_pass(launcher)
         nag.acknowledge(
             launcher,
             "Bedrock names batch inference jobs with a random id (model-invocation-job/<id>) when they are created, "
-            "so no narrower ARN exists beforehand; the jobs' names start with this environment's id.",
+            "so no narrower ARN exists beforehand; the jobs' names start with this environment's id. Foundation "
+            "models are named for job creation through a profile, which routes to models of several Regions; the "
+            "job's service role limits what it may invoke.",
             nag.wildcard_resource_finding(launcher, jobs),
+            nag.wildcard_resource_finding(launcher, foundation_models),
         )
 
     def _add_alarms(self) -> None:

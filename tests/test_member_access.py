@@ -526,6 +526,11 @@ def test_the_launcher_starts_bedrock_jobs_with_the_service_role_only(synthesized
     passed = {"iam:PassedToService": "bedrock.amazonaws.com"}
     assert _allowed(
         identity_only(launcher, "bedrock:CreateModelInvocationJob", job),
+        identity_only(  # through a profile Bedrock may also check the foundation model it routes to
+            launcher,
+            "bedrock:CreateModelInvocationJob",
+            "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-lite-v1:0",
+        ),
         identity_only(launcher, "iam:PassRole", service_role, **passed),
         sandbox.s3(launcher, "s3:GetObject", BATCH_MARKER),
         sandbox.s3(launcher, "s3:ListBucket", "inference/batch/input/"),
