@@ -13,7 +13,8 @@ import pytest
 
 from genai_sandbox_constructs.inference.async_requests import EVENT_DETAIL_TYPES, EVENT_SOURCE, HANDLER_SOURCE
 from tests.conftest import Synthesized
-from tests.helpers.conditions import Evaluated
+from tests.helpers.conditions import Evaluated, managed_policy_statements, one_resource, properties_of_type
+from tests.helpers.policies import actions
 
 SAGEMAKER = {
     "ModelSource": "SageMaker",
@@ -32,28 +33,6 @@ def _evaluated(template: dict[str, Any], source: str, **given: str) -> Evaluated
     return Evaluated(template, {"datazoneEnvironmentEnvironmentId": "env1", **SOURCES[source], **given})
 
 
-def _of_type(evaluated: Evaluated, resource_type: str) -> dict[str, dict[str, Any]]:
-    return {
-        name: evaluated.resolve(r["Properties"])
-        for name, r in evaluated.resources().items()
-        if r["Type"] == resource_type
-    }
-
-
-def _one(evaluated: Evaluated, resource_type: str, prefix: str) -> dict[str, Any]:
-    (found,) = [r for name, r in _of_type(evaluated, resource_type).items() if name.startswith(prefix)]
-    return found
-
-
-def _statements(evaluated: Evaluated, prefix: str) -> list[dict[str, Any]]:
-    return list(_one(evaluated, "AWS::IAM::ManagedPolicy", prefix)["PolicyDocument"]["Statement"])
-
-
-def _actions(statement: dict[str, Any]) -> list[str]:
-    actions = statement["Action"]
-    return [actions] if isinstance(actions, str) else list(actions)
-
-
 def _prefixes(statement: dict[str, Any]) -> list[str]:
     """The object prefixes of a statement on the imported bucket (``/inference/...``)."""
     resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
@@ -70,21 +49,21 @@ def test_request_objects_reach_the_invoker_through_a_queue_that_loses_nothing(
     template: dict[str, Any], source: str
 ) -> None:
     evaluated = _evaluated(template, source)
-    rule = _one(evaluated, "AWS::Events::Rule", "RequestsObjectCreated")
+    rule = one_resource(evaluated, "AWS::Events::Rule", "RequestsObjectCreated")
     pattern = rule["EventPattern"]
     assert (pattern["source"], pattern["detail-type"]) == (["aws.s3"], ["Object Created"])
     assert pattern["detail"]["object"]["key"] == [{"prefix": "inference/async/input/"}]
     assert _import_name(pattern["detail"]["bucket"]["name"][0]) == "genaiSandboxBucketName"
     (target,) = rule["Targets"]
     assert target["Arn"]["Fn::GetAtt"][0].startswith("RequestsQueue")
-    queue = _one(evaluated, "AWS::SQS::Queue", "RequestsQueue")
+    queue = one_resource(evaluated, "AWS::SQS::Queue", "RequestsQueue")
     assert _import_name(queue["KmsMasterKeyId"]) == "genaiSandboxKeyArn"
     assert queue["VisibilityTimeout"] == 6 * 900  # six times the invoker's 15 minutes
     assert queue["RedrivePolicy"]["maxReceiveCount"] == 3
     assert queue["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0].startswith("RequestsDeadLetters")
-    dead_letters = _one(evaluated, "AWS::SQS::Queue", "RequestsDeadLetters")
+    dead_letters = one_resource(evaluated, "AWS::SQS::Queue", "RequestsDeadLetters")
     assert dead_letters["MessageRetentionPeriod"] == 14 * 24 * 3600
-    (mapping,) = _of_type(evaluated, "AWS::Lambda::EventSourceMapping").values()
+    (mapping,) = properties_of_type(evaluated, "AWS::Lambda::EventSourceMapping").values()
     assert (mapping["BatchSize"], mapping["FunctionResponseTypes"]) == (1, ["ReportBatchItemFailures"])
     assert mapping["FunctionName"]["Ref"].startswith("RequestsInvokerFunction")
 
@@ -94,7 +73,7 @@ def test_both_functions_run_the_real_handler_with_what_it_reads(template: dict[s
     evaluated = _evaluated(
         template, source, GuardrailId="abcd1234efgh", InvocationTimeoutSeconds="2400", RequestTTLSeconds="600"
     )
-    functions = _of_type(evaluated, "AWS::Lambda::Function")
+    functions = properties_of_type(evaluated, "AWS::Lambda::Function")
     invoker = next(f for name, f in functions.items() if name.startswith("RequestsInvoker"))
     completion = next(f for name, f in functions.items() if name.startswith("RequestsCompletion"))
     for function in (invoker, completion):
@@ -137,12 +116,16 @@ def test_the_handler_emits_the_documented_event() -> None:
 def test_every_outcome_reaches_the_completion_function_and_an_optional_email(
     template: dict[str, Any], source: str
 ) -> None:
-    topics = {n: t for n, t in _of_type(_evaluated(template, source), "AWS::SNS::Topic").items() if n.startswith("Req")}
+    topics = {
+        n: t
+        for n, t in properties_of_type(_evaluated(template, source), "AWS::SNS::Topic").items()
+        if n.startswith("Req")
+    }
     assert sorted(re.sub("[0-9A-F]{8}$", "", name) for name in topics) == ["RequestsErrorTopic", "RequestsSuccessTopic"]
     assert all(_import_name(t["KmsMasterKeyId"]) == "genaiSandboxKeyArn" for t in topics.values())
     for email, expected in (("", []), ("ml-team@example.com", ["email", "email"])):
         evaluated = _evaluated(template, source, NotificationEmail=email)
-        subscriptions = list(_of_type(evaluated, "AWS::SNS::Subscription").values())
+        subscriptions = list(properties_of_type(evaluated, "AWS::SNS::Subscription").values())
         assert sorted(s["TopicArn"]["Ref"][:-8] for s in subscriptions if s["Protocol"] == "lambda") == [
             "RequestsErrorTopic",
             "RequestsSuccessTopic",
@@ -155,7 +138,7 @@ def test_every_outcome_reaches_the_completion_function_and_an_optional_email(
         emails = [s for s in subscriptions if s["Protocol"] == "email"]
         assert [s["Protocol"] for s in emails] == expected
         assert all(evaluated.value(s["Endpoint"]) == email for s in emails)
-    permissions = _of_type(_evaluated(template, source), "AWS::Lambda::Permission")
+    permissions = properties_of_type(_evaluated(template, source), "AWS::Lambda::Permission")
     assert sorted(p["SourceArn"]["Ref"][:-8] for p in permissions.values()) == [
         "RequestsErrorTopic",
         "RequestsSuccessTopic",
@@ -171,28 +154,28 @@ def test_the_invoker_may_serve_only_the_chosen_model_and_touch_only_its_prefixes
     assert any(n.startswith("BedrockAccess") for n in names) == (source == "Bedrock")
     assert any(n.startswith("EndpointAccess") for n in names) == (source == "SageMaker")
     if source == "SageMaker":
-        (statement,) = _statements(evaluated, "EndpointAccess")
+        (statement,) = managed_policy_statements(evaluated, "EndpointAccess")
         assert (statement["Action"], statement["Resource"]) == (
             "sagemaker:InvokeEndpointAsync",
             {"Ref": "Endpoint8024A810"},
         )
-    invoker = _statements(evaluated, "RequestsInvokerPermissions")
-    read = [p for s in invoker if "s3:GetObject" in _actions(s) for p in _prefixes(s)]
+    invoker = managed_policy_statements(evaluated, "RequestsInvokerPermissions")
+    read = [p for s in invoker if "s3:GetObject" in actions(s) for p in _prefixes(s)]
     assert sorted(read) == ["/inference/async/input/*", "/inference/async/output/*"]
-    written = [s for s in invoker if "s3:PutObject" in _actions(s)]
+    written = [s for s in invoker if "s3:PutObject" in actions(s)]
     assert [p for s in written for p in _prefixes(s)] == ["/inference/async/output/*"]
-    assert not any("s3:DeleteObject" in _actions(s) for s in invoker)
+    assert not any("s3:DeleteObject" in actions(s) for s in invoker)
     publish = next(s for s in invoker if s["Action"] == "sns:Publish")
     assert sorted(r["Ref"][:-8] for r in publish["Resource"]) == ["RequestsErrorTopic", "RequestsSuccessTopic"]
 
 
 def test_the_completion_function_records_and_emits_to_the_default_bus_only(template: dict[str, Any]) -> None:
-    completion = _statements(_evaluated(template, "Bedrock"), "RequestsCompletionPermissions")
-    (emit,) = [s for s in completion if "events:PutEvents" in _actions(s)]
+    completion = managed_policy_statements(_evaluated(template, "Bedrock"), "RequestsCompletionPermissions")
+    (emit,) = [s for s in completion if "events:PutEvents" in actions(s)]
     assert emit["Resource"]["Fn::Join"][1][-1] == ":event-bus/default"
-    writes = [p for s in completion if "s3:PutObject" in _actions(s) for p in _prefixes(s)]
+    writes = [p for s in completion if "s3:PutObject" in actions(s) for p in _prefixes(s)]
     assert writes == ["/inference/async/output/*"]
-    assert not any("s3:DeleteObject" in _actions(s) or "sns:Publish" in _actions(s) for s in completion)
+    assert not any("s3:DeleteObject" in actions(s) or "sns:Publish" in actions(s) for s in completion)
 
 
 @pytest.mark.parametrize(("monitoring", "expected"), [("true", 1), ("false", 1)])
@@ -200,22 +183,22 @@ def test_scaling_to_zero_wakes_whatever_monitoring_says(
     template: dict[str, Any], monitoring: str, expected: int
 ) -> None:
     evaluated = _evaluated(template, "SageMaker", MonitoringEnabled=monitoring)
-    (target,) = _of_type(evaluated, "AWS::ApplicationAutoScaling::ScalableTarget").values()
+    (target,) = properties_of_type(evaluated, "AWS::ApplicationAutoScaling::ScalableTarget").values()
     assert (evaluated.value(target["MinCapacity"]), evaluated.value(target["MaxCapacity"])) == ("0", "2")
     wake = [
         a
-        for a in _of_type(evaluated, "AWS::CloudWatch::Alarm").values()
+        for a in properties_of_type(evaluated, "AWS::CloudWatch::Alarm").values()
         if a["MetricName"] == "HasBacklogWithoutCapacity"
     ]
     assert len(wake) == expected
     assert [d["Name"] for d in wake[0]["Dimensions"]] == ["EndpointName"]
-    (config,) = _of_type(evaluated, "AWS::SageMaker::EndpointConfig").values()
+    (config,) = properties_of_type(evaluated, "AWS::SageMaker::EndpointConfig").values()
     notification = config["AsyncInferenceConfig"]["OutputConfig"]["NotificationConfig"]
     assert notification["SuccessTopic"]["Ref"].startswith("RequestsSuccessTopic")
     assert notification["ErrorTopic"]["Ref"].startswith("RequestsErrorTopic")
     (variant,) = config["ProductionVariants"]
     assert variant["InitialInstanceCount"] == 1
-    (endpoint,) = _of_type(evaluated, "AWS::SageMaker::Endpoint").values()
+    (endpoint,) = properties_of_type(evaluated, "AWS::SageMaker::Endpoint").values()
     assert evaluated.value(endpoint["EndpointName"]) == "env1-ml-m5-xlarge"
 
 
@@ -239,7 +222,7 @@ def test_monitoring_watches_lost_requests_and_failures(
     template: dict[str, Any], source: str, monitoring: str, alarms: int
 ) -> None:
     evaluated = _evaluated(template, source, MonitoringEnabled=monitoring)
-    found = _of_type(evaluated, "AWS::CloudWatch::Alarm")
+    found = properties_of_type(evaluated, "AWS::CloudWatch::Alarm")
     assert len(found) == alarms
     if monitoring == "false":
         return

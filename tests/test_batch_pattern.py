@@ -12,8 +12,9 @@ import pytest
 from genai_sandbox_constructs.inference.batch_jobs import HANDLER_SOURCE, METRIC_NAMESPACE
 from genai_sandbox_constructs.inference.instance_types import HOSTING_INSTANCE_TYPES, TRANSFORM_INSTANCE_TYPES
 from tests.conftest import Synthesized
-from tests.helpers.conditions import Evaluated
+from tests.helpers.conditions import Evaluated, managed_policy_statements, one_resource, properties_of_type
 from tests.helpers.parameters import parameter_errors
+from tests.helpers.policies import actions
 
 SAGEMAKER = {
     "ModelSource": "SageMaker",
@@ -37,44 +38,22 @@ def _evaluated(template: dict[str, Any], source: str, **given: str) -> Evaluated
     return Evaluated(template, {"datazoneEnvironmentEnvironmentId": "env1", **SOURCES[source], **given})
 
 
-def _of_type(evaluated: Evaluated, resource_type: str) -> dict[str, dict[str, Any]]:
-    return {
-        name: evaluated.resolve(r["Properties"])
-        for name, r in evaluated.resources().items()
-        if r["Type"] == resource_type
-    }
-
-
-def _one(evaluated: Evaluated, resource_type: str, prefix: str) -> dict[str, Any]:
-    (found,) = [r for name, r in _of_type(evaluated, resource_type).items() if name.startswith(prefix)]
-    return found
-
-
-def _statements(evaluated: Evaluated, prefix: str) -> list[dict[str, Any]]:
-    return list(_one(evaluated, "AWS::IAM::ManagedPolicy", prefix)["PolicyDocument"]["Statement"])
-
-
-def _actions(statement: dict[str, Any]) -> list[str]:
-    actions = statement["Action"]
-    return [actions] if isinstance(actions, str) else list(actions)
-
-
 @pytest.mark.parametrize("source", SOURCES)
 def test_ready_markers_reach_the_launcher_one_at_a_time(template: dict[str, Any], source: str) -> None:
     evaluated = _evaluated(template, source)
-    rule = _one(evaluated, "AWS::Events::Rule", "JobsMarkersObjectCreated")
+    rule = one_resource(evaluated, "AWS::Events::Rule", "JobsMarkersObjectCreated")
     assert rule["EventPattern"]["detail"]["object"]["key"] == [{"wildcard": "inference/batch/input/*.ready"}]
-    queue = _one(evaluated, "AWS::SQS::Queue", "JobsMarkersQueue")
+    queue = one_resource(evaluated, "AWS::SQS::Queue", "JobsMarkersQueue")
     assert queue["VisibilityTimeout"] == 6 * 300
     assert queue["RedrivePolicy"]["maxReceiveCount"] == 3
-    (mapping,) = _of_type(evaluated, "AWS::Lambda::EventSourceMapping").values()
+    (mapping,) = properties_of_type(evaluated, "AWS::Lambda::EventSourceMapping").values()
     assert (mapping["BatchSize"], mapping["FunctionResponseTypes"]) == (1, ["ReportBatchItemFailures"])
 
 
 @pytest.mark.parametrize(("schedule", "exists"), [("", False), ("cron(0 2 * * ? *)", True)])
 def test_a_schedule_sends_the_scan_to_the_marker_queue(template: dict[str, Any], schedule: str, exists: bool) -> None:
     evaluated = _evaluated(template, "Bedrock", Schedule=schedule)
-    schedules = list(_of_type(evaluated, "AWS::Scheduler::Schedule").values())
+    schedules = list(properties_of_type(evaluated, "AWS::Scheduler::Schedule").values())
     assert len(schedules) == exists
     if not exists:
         assert not any(name.startswith("JobsSchedule") for name in evaluated.resources())
@@ -85,11 +64,11 @@ def test_a_schedule_sends_the_scan_to_the_marker_queue(template: dict[str, Any],
     assert target["Arn"]["Fn::GetAtt"][0].startswith("JobsMarkersQueue")
     assert json.loads(target["Input"]) == {"scan": True}
     assert target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0].startswith("JobsMarkersDeadLetters")
-    role = _one(evaluated, "AWS::IAM::Role", "JobsScheduleRole")
+    role = one_resource(evaluated, "AWS::IAM::Role", "JobsScheduleRole")
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
     assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
-    sends = _statements(evaluated, "JobsSchedulePermissions")[0]
+    sends = managed_policy_statements(evaluated, "JobsSchedulePermissions")[0]
     assert sends["Action"] == "sqs:SendMessage"
 
 
@@ -107,7 +86,7 @@ def test_the_launcher_carries_every_job_setting(template: dict[str, Any], source
         "MinimumRecords": "1000",
     }
     evaluated = _evaluated(template, source, **given)
-    launcher = _one(evaluated, "AWS::Lambda::Function", "JobsLauncherFunction")
+    launcher = one_resource(evaluated, "AWS::Lambda::Function", "JobsLauncherFunction")
     assert (launcher["Handler"], launcher["Code"]["ZipFile"]) == ("index.handler", HANDLER_SOURCE.read_text())
     assert launcher["Timeout"] == 300
     variables = launcher["Environment"]["Variables"]
@@ -134,7 +113,7 @@ def test_the_launcher_carries_every_job_setting(template: dict[str, Any], source
 
 
 def test_volume_key_is_set_for_instance_types_without_nvme(template: dict[str, Any]) -> None:
-    launcher = _one(_evaluated(template, "SageMaker"), "AWS::Lambda::Function", "JobsLauncherFunction")
+    launcher = one_resource(_evaluated(template, "SageMaker"), "AWS::Lambda::Function", "JobsLauncherFunction")
     assert launcher["Environment"]["Variables"]["VOLUME_KEY_ARN"]["Fn::ImportValue"]["Fn::Sub"].startswith(
         "genaiSandboxKeyArn-"
     )
@@ -145,7 +124,7 @@ def test_the_tracker_hears_only_this_environments_jobs(template: dict[str, Any],
     evaluated = _evaluated(template, source)
     rules = {
         r["EventPattern"]["detail-type"][0]: r
-        for name, r in _of_type(evaluated, "AWS::Events::Rule").items()
+        for name, r in properties_of_type(evaluated, "AWS::Events::Rule").items()
         if not name.startswith("JobsMarkers")
     }
     assert set(rules) == {"SageMaker Transform Job State Change", "Batch Inference Job State Change"}
@@ -158,7 +137,7 @@ def test_the_tracker_hears_only_this_environments_jobs(template: dict[str, Any],
         (target,) = rule["Targets"]
         assert target["Arn"]["Fn::GetAtt"][0].startswith("JobsTrackerFunction")
         assert target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0].startswith("JobsTrackingDeadLetters")
-    tracker = _one(evaluated, "AWS::Lambda::Function", "JobsTrackerFunction")
+    tracker = one_resource(evaluated, "AWS::Lambda::Function", "JobsTrackerFunction")
     assert tracker["Environment"]["Variables"]["STEP"] == "track"
     assert tracker["DeadLetterConfig"]["TargetArn"]["Fn::GetAtt"][0].startswith("JobsTrackingDeadLetters")
 
@@ -167,7 +146,7 @@ def test_transform_jobs_may_encrypt_output_and_volumes_with_the_sandbox_key(temp
     """SageMaker creates the volume grant with the launcher's permissions and encrypts with the model role's."""
     evaluated = _evaluated(template, "SageMaker")
     for policy in ("TransformAccess", "ModelSageMakerPermissions"):
-        statements = _statements(evaluated, policy)
+        statements = managed_policy_statements(evaluated, policy)
         (grant,) = [s for s in statements if s["Action"] == "kms:CreateGrant"]
         assert grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
         assert any(s["Action"] == "kms:DescribeKey" for s in statements), policy
@@ -176,10 +155,14 @@ def test_transform_jobs_may_encrypt_output_and_volumes_with_the_sandbox_key(temp
 def test_transform_jobs_are_started_by_name_with_the_models_role(template: dict[str, Any]) -> None:
     evaluated = _evaluated(template, "SageMaker")
     assert not any(n.startswith(("BedrockBatchAccess", "BedrockJobRole")) for n in evaluated.resources())
-    (start,) = [s for s in _statements(evaluated, "TransformAccess") if "sagemaker:CreateTransformJob" in _actions(s)]
-    assert sorted(_actions(start)) == ["sagemaker:AddTags", "sagemaker:CreateTransformJob"]
+    (start,) = [
+        s
+        for s in managed_policy_statements(evaluated, "TransformAccess")
+        if "sagemaker:CreateTransformJob" in actions(s)
+    ]
+    assert sorted(actions(start)) == ["sagemaker:AddTags", "sagemaker:CreateTransformJob"]
     assert start["Resource"]["Fn::Join"][1][-3:] == [":transform-job/", "env1", "-*"]
-    model = _statements(evaluated, "ModelSageMakerPermissions")
+    model = managed_policy_statements(evaluated, "ModelSageMakerPermissions")
     prefixes = {
         r["Fn::Join"][1][1]
         for s in model
@@ -192,14 +175,14 @@ def test_transform_jobs_are_started_by_name_with_the_models_role(template: dict[
 def test_bedrock_jobs_run_with_a_service_role_only_bedrock_jobs_assume(template: dict[str, Any]) -> None:
     evaluated = _evaluated(template, "Bedrock")
     assert not any(n.startswith("TransformAccess") for n in evaluated.resources())
-    role = _one(evaluated, "AWS::IAM::Role", "BedrockJobRole")
+    role = one_resource(evaluated, "AWS::IAM::Role", "BedrockJobRole")
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "bedrock.amazonaws.com"}
     assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
     assert trust["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Join"][1][-1] == ":model-invocation-job/*"
-    access = _statements(evaluated, "BedrockBatchAccess")
-    actions = {a for s in access for a in _actions(s)}
-    assert actions == {
+    access = managed_policy_statements(evaluated, "BedrockBatchAccess")
+    granted = {a for s in access for a in actions(s)}
+    assert granted == {
         "bedrock:CreateModelInvocationJob",
         "bedrock:GetModelInvocationJob",
         "bedrock:TagResource",
@@ -285,7 +268,7 @@ def test_rules_about_transform_settings_do_not_bind_bedrock(template: dict[str, 
 @pytest.mark.parametrize(("source", "monitoring", "alarms"), [("Bedrock", "true", 4), ("SageMaker", "false", 0)])
 def test_monitoring_counts_failed_jobs(template: dict[str, Any], source: str, monitoring: str, alarms: int) -> None:
     evaluated = _evaluated(template, source, MonitoringEnabled=monitoring)
-    found = _of_type(evaluated, "AWS::CloudWatch::Alarm")
+    found = properties_of_type(evaluated, "AWS::CloudWatch::Alarm")
     assert len(found) == alarms
     if not alarms:
         return

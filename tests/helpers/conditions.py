@@ -106,3 +106,23 @@ def references(node: Any) -> set[str]:
     if "Fn::Sub" in node and isinstance(node["Fn::Sub"], str):
         found |= {name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", node["Fn::Sub"])}
     return found | set().union(*(references(value) for key, value in node.items() if key != "DependsOn"))
+
+
+def properties_of_type(evaluated: Evaluated, resource_type: str) -> dict[str, dict[str, Any]]:
+    """Logical id -> properties (``Fn::If`` and parameters resolved) of every existing ``resource_type``."""
+    return {
+        name: evaluated.resolve(resource["Properties"])
+        for name, resource in evaluated.resources().items()
+        if resource["Type"] == resource_type
+    }
+
+
+def one_resource(evaluated: Evaluated, resource_type: str, prefix: str) -> dict[str, Any]:
+    """The properties of the one existing ``resource_type`` whose logical id starts with ``prefix``."""
+    (found,) = [r for name, r in properties_of_type(evaluated, resource_type).items() if name.startswith(prefix)]
+    return found
+
+
+def managed_policy_statements(evaluated: Evaluated, prefix: str) -> list[dict[str, Any]]:
+    """The statements of the one existing managed policy whose logical id starts with ``prefix``."""
+    return list(one_resource(evaluated, "AWS::IAM::ManagedPolicy", prefix)["PolicyDocument"]["Statement"])

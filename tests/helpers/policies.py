@@ -40,3 +40,9 @@ def service_may(
 
 def _without_principal(statement: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in statement.items() if key != "Principal"}
+
+
+def actions(statement: Mapping[str, Any]) -> list[str]:
+    """A statement's actions as a list (IAM allows one string)."""
+    listed = statement["Action"]
+    return [listed] if isinstance(listed, str) else list(listed)
