@@ -7,7 +7,6 @@ import importlib.util
 import json
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -16,7 +15,7 @@ from botocore.stub import Stubber
 
 from genai_sandbox_constructs.inference.async_requests import HANDLER_SOURCE
 from tests.conftest import Synthesized
-from tests.helpers.moto_deploy import MotoAccount, moto_account, moto_compatible
+from tests.helpers.moto_deploy import PatternDeployment, deploy_pattern
 from tests.helpers.strict_stubber import strict
 from tests.helpers.tooling import tooling_template
 from tests.test_deploy_moto import sandbox_parameters
@@ -47,31 +46,21 @@ def environment_id(source: str) -> str:
     return f"async{source[:3].lower()}"
 
 
-@dataclass
-class Deployed:
-    account: MotoAccount
-    sandbox: dict[str, str]
-    outputs: dict[str, dict[str, str]]
+Deployed = PatternDeployment
 
 
 @pytest.fixture(scope="module")
 def deployed(synthesized: Synthesized) -> Iterator[Deployed]:
-    with moto_account() as account:
-        account.create_stack("DataZone-Env-tooling", tooling_template(PROJECT))
-        sandbox = account.create_stack(
-            "DataZone-Env-sandbox", moto_compatible(synthesized.templates["genai-sandbox"]), sandbox_parameters(PROJECT)
-        )
-        body = moto_compatible(synthesized.templates["async-inference"])
-        outputs = {
-            source: account.create_stack(
-                f"DataZone-Env-{environment_id(source)}",
-                body,
-                {**sandbox_parameters(PROJECT), "datazoneEnvironmentEnvironmentId": environment_id(source), **given},
-            )
-            for source, given in SOURCES.items()
-        }
-        yield Deployed(account, sandbox, outputs)
-    assert account.skipped == SKIPPED_BY_MOTO
+    with deploy_pattern(
+        synthesized.templates,
+        "async-inference",
+        tooling=tooling_template(PROJECT),
+        sandbox_parameters=sandbox_parameters(PROJECT),
+        options=SOURCES,
+        environment_id=environment_id,
+    ) as deployment:
+        yield deployment
+    assert deployment.account.skipped == SKIPPED_BY_MOTO
 
 
 def _functions(deployed: Deployed) -> dict[str, dict[str, Any]]:

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from tests.conftest import Synthesized
-from tests.helpers.moto_deploy import MotoAccount, moto_account, moto_compatible
+from tests.helpers.moto_deploy import PatternDeployment, deploy_pattern
 from tests.helpers.tooling import tooling_template
 from tests.test_deploy_moto import sandbox_parameters
 
@@ -41,31 +40,21 @@ def environment_id(source: str) -> str:
     return f"batch{source[:3].lower()}"
 
 
-@dataclass
-class Deployed:
-    account: MotoAccount
-    sandbox: dict[str, str]
-    outputs: dict[str, dict[str, str]]
+Deployed = PatternDeployment
 
 
 @pytest.fixture(scope="module")
 def deployed(synthesized: Synthesized) -> Iterator[Deployed]:
-    with moto_account() as account:
-        account.create_stack("DataZone-Env-tooling", tooling_template(PROJECT))
-        sandbox = account.create_stack(
-            "DataZone-Env-sandbox", moto_compatible(synthesized.templates["genai-sandbox"]), sandbox_parameters(PROJECT)
-        )
-        body = moto_compatible(synthesized.templates["batch-inference"])
-        outputs = {
-            source: account.create_stack(
-                f"DataZone-Env-{environment_id(source)}",
-                body,
-                {**sandbox_parameters(PROJECT), "datazoneEnvironmentEnvironmentId": environment_id(source), **given},
-            )
-            for source, given in SOURCES.items()
-        }
-        yield Deployed(account, sandbox, outputs)
-    assert account.skipped == SKIPPED_BY_MOTO
+    with deploy_pattern(
+        synthesized.templates,
+        "batch-inference",
+        tooling=tooling_template(PROJECT),
+        sandbox_parameters=sandbox_parameters(PROJECT),
+        options=SOURCES,
+        environment_id=environment_id,
+    ) as deployment:
+        yield deployment
+    assert deployment.account.skipped == SKIPPED_BY_MOTO
 
 
 def _functions(deployed: Deployed) -> list[dict[str, Any]]:

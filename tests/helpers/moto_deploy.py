@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,3 +108,42 @@ def moto_account() -> Iterator[MotoAccount]:
             warnings.simplefilter("always")
             yield account
             account.skipped |= {m.group(1) for w in caught if (m := re.search(r"parse (\S+) but", str(w.message)))}
+
+
+@dataclass
+class PatternDeployment:
+    """One project's Tooling and genai-sandbox stacks, and one environment of a pattern per option."""
+
+    account: MotoAccount
+    sandbox: dict[str, str]
+    """genai-sandbox's outputs."""
+    outputs: dict[str, dict[str, str]]
+    """Option -> the pattern environment's outputs."""
+
+
+@contextmanager
+def deploy_pattern(
+    templates: Mapping[str, dict[str, Any]],
+    pattern: str,
+    *,
+    tooling: str,
+    sandbox_parameters: Mapping[str, str],
+    options: Mapping[str, Mapping[str, str]],
+    environment_id: Callable[[str], str],
+) -> Iterator[PatternDeployment]:
+    """Deploy Tooling (``tooling``, a template body), genai-sandbox and ``pattern`` once per option, as
+    environment ``environment_id(option)`` with the option's parameters, in one mocked account."""
+    with moto_account() as account:
+        account.create_stack("DataZone-Env-tooling", tooling)
+        body = moto_compatible(templates["genai-sandbox"])
+        sandbox = account.create_stack("DataZone-Env-sandbox", body, dict(sandbox_parameters))
+        body = moto_compatible(templates[pattern])
+        outputs = {
+            option: account.create_stack(
+                f"DataZone-Env-{environment_id(option)}",
+                body,
+                {**sandbox_parameters, "datazoneEnvironmentEnvironmentId": environment_id(option), **given},
+            )
+            for option, given in options.items()
+        }
+        yield PatternDeployment(account, sandbox, outputs)
